@@ -1,0 +1,91 @@
+// Package config reads archway.yaml, the file that says what OpenAPI cannot:
+// which definitions to serve, under which ids and stages, with which stage
+// variables, log settings and listener. Every field is documented with its
+// default in docs/configuration.md.
+package config
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/goccy/go-yaml"
+)
+
+// FileName is the configuration file looked for in a served directory.
+const FileName = "archway.yaml"
+
+// Config is the whole of archway.yaml.
+type Config struct {
+	// Listen is the listener address. Default 127.0.0.1:8080.
+	Listen string `yaml:"listen"`
+	// Debug adds the x-archway-cause header to every error response. Default false.
+	Debug bool `yaml:"debug"`
+	// ExecutionLog is where execution-log lines go: "stderr" (default), "stdout", "off" or a file path.
+	ExecutionLog string `yaml:"executionLog"`
+	// AccessLog is where access-log lines go: "stdout" (default), "stderr", "off" or a file path.
+	AccessLog string `yaml:"accessLog"`
+	// APIs lists the APIs to serve.
+	APIs []API `yaml:"apis"`
+}
+
+// API is one served definition.
+type API struct {
+	// ID is the API id used in the Host ({id}.execute-api.localhost). Default: derived from the title.
+	ID string `yaml:"id"`
+	// Definition is the OpenAPI 3 / Swagger 2 file, relative to archway.yaml. Required.
+	Definition string `yaml:"definition"`
+	// Vars fill ${name} placeholders in the definition. Default none.
+	Vars map[string]string `yaml:"vars"`
+	// Stages to serve. Default: one stage "dev" with no variables.
+	Stages []Stage `yaml:"stages"`
+}
+
+// Stage is one stage of an API.
+type Stage struct {
+	// Name is the first path segment. Required.
+	Name string `yaml:"name"`
+	// Variables are the stage variables. Default none.
+	Variables map[string]string `yaml:"variables"`
+	// LoggingLevel of the execution log: OFF, ERROR or INFO. Default ERROR.
+	LoggingLevel string `yaml:"loggingLevel"`
+	// DataTraceEnabled logs headers and bodies at INFO. Default false.
+	DataTraceEnabled bool `yaml:"dataTraceEnabled"`
+	// AccessLogFormat is "clf", "json" or a $context format; empty turns access logs off. Default "clf".
+	AccessLogFormat *string `yaml:"accessLogFormat"`
+	// Debug adds the x-archway-cause header on this stage. Default false.
+	Debug bool `yaml:"debug"`
+}
+
+// Load reads and checks archway.yaml. Errors carry file:line:col.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading config: %w", err)
+	}
+	var c Config
+	dec := yaml.NewDecoder(bytes.NewReader(data), yaml.Strict())
+	if err := dec.Decode(&c); err != nil {
+		return nil, fmt.Errorf("%s: %s", path, yaml.FormatError(err, false, true))
+	}
+	dir := filepath.Dir(path)
+	for i := range c.APIs {
+		a := &c.APIs[i]
+		if a.Definition == "" {
+			return nil, fmt.Errorf("%s: apis[%d]: definition is required; set it to the OpenAPI file to serve", path, i)
+		}
+		if !filepath.IsAbs(a.Definition) {
+			a.Definition = filepath.Join(dir, a.Definition)
+		}
+		for j, s := range a.Stages {
+			if s.Name == "" {
+				return nil, fmt.Errorf("%s: apis[%d].stages[%d]: name is required", path, i, j)
+			}
+		}
+	}
+	if len(c.APIs) == 0 {
+		return nil, fmt.Errorf("%s: apis is empty; list at least one definition to serve", path)
+	}
+	return &c, nil
+}

@@ -1,0 +1,154 @@
+package diag
+
+import "github.com/archway-gw/archway/internal/apigw"
+
+// Cause codes. Each one is documented in docs/causes.md, which is generated
+// from this catalog (go run ./cmd/archway causes > docs/causes.md) and checked
+// by a test.
+const (
+	RouteNotFound            Cause = "ROUTE_NOT_FOUND"
+	MethodNotDefined         Cause = "METHOD_NOT_DEFINED"
+	StageNotFound            Cause = "STAGE_NOT_FOUND"
+	APINotFound              Cause = "API_NOT_FOUND"
+	RequestTooLarge          Cause = "REQUEST_TOO_LARGE"
+	ReservedHeaderMapping    Cause = "RESERVED_HEADER_MAPPING"
+	InvalidEndpoint          Cause = "INVALID_ENDPOINT"
+	IntegrationNotServed     Cause = "INTEGRATION_NOT_SERVED"
+	TemplateNotServed        Cause = "TEMPLATE_NOT_SERVED"
+	MockStatusInvalid        Cause = "MOCK_STATUS_INVALID"
+	UnsupportedMediaType     Cause = "UNSUPPORTED_MEDIA_TYPE"
+	IntegrationTimeout       Cause = "INTEGRATION_TIMEOUT"
+	UpstreamConnectRefused   Cause = "UPSTREAM_CONNECT_REFUSED"
+	UpstreamDNSFailure       Cause = "UPSTREAM_DNS_FAILURE"
+	UpstreamConnectTimeout   Cause = "UPSTREAM_CONNECT_TIMEOUT"
+	UpstreamReset            Cause = "UPSTREAM_CONNECTION_RESET"
+	UpstreamBadResponse      Cause = "UPSTREAM_BAD_RESPONSE"
+	UpstreamTLSUntrusted     Cause = "UPSTREAM_TLS_UNTRUSTED"
+	UpstreamTLSExpired       Cause = "UPSTREAM_TLS_EXPIRED"
+	UpstreamTLSHostname      Cause = "UPSTREAM_TLS_HOSTNAME"
+	UpstreamTLSHandshake     Cause = "UPSTREAM_TLS_HANDSHAKE"
+	NoMatchingIntegrationRsp Cause = "NO_MATCHING_INTEGRATION_RESPONSE"
+	NoMatchingMethodResponse Cause = "NO_MATCHING_METHOD_RESPONSE"
+	ClientAborted            Cause = "CLIENT_ABORTED"
+	InternalError            Cause = "INTERNAL_ERROR"
+)
+
+const (
+	msgISE          = "Internal server error"
+	fixTLSBackend   = "Serve the backend with a certificate from a public CA that is valid now and names the host in the integration URI, or set tlsConfig.insecureSkipVerification on the integration (AWS allows this for HTTP_PROXY only)."
+	fixUnreachable  = "Check that the backend in the integration URI is running and reachable from the gateway (host, port, firewall); run `archway doctor` to probe every integration."
+	netLog          = "Execution failed due to a network error communicating with endpoint"
+	awsNetChoice    = "AWS does not document this case for public HTTP endpoints; Archway answers as AWS answers other INTEGRATION_FAILUREs it records (500 Internal server error), and logs LocalStack's wording."
+	configErrPrefix = "Execution failed due to configuration error: "
+)
+
+var catalog = []CauseInfo{
+	{Cause: RouteNotFound, ResponseType: apigw.MissingAuthenticationToken, Message: "Missing Authentication Token",
+		Meaning: "No resource of the API matches the request path.",
+		AWS:     "MISSING_AUTHENTICATION_TOKEN: AWS answers every unroutable request with 403 Missing Authentication Token (recorded: err-rest-not-found).",
+		Fix:     "Check the path against the API's resources (`archway validate` lists them); remember the first path segment is the stage. Customise MISSING_AUTHENTICATION_TOKEN to answer 404 if you prefer."},
+	{Cause: MethodNotDefined, ResponseType: apigw.MissingAuthenticationToken, Message: "Missing Authentication Token",
+		Meaning: "The resource exists but defines neither the request's method nor ANY.",
+		AWS:     "MISSING_AUTHENTICATION_TOKEN: AWS answers an undefined method with 403, never 405 (recorded: err-rest-wrong-method).",
+		Fix:     "Add the method (or x-amazon-apigateway-any-method) to the resource, or call it with a defined method."},
+	{Cause: StageNotFound, ResponseType: apigw.MissingAuthenticationToken, Message: "Missing Authentication Token",
+		Meaning: "The first path segment names no deployed stage of the API.",
+		AWS:     "MISSING_AUTHENTICATION_TOKEN: a wrong stage under the API host is unroutable on AWS too.",
+		Fix:     "Call /<stage>/<path> with a stage the gateway serves (`--stage`, or stages in archway.yaml)."},
+	{Cause: APINotFound, ResponseType: apigw.MissingAuthenticationToken, Message: "Missing Authentication Token",
+		Meaning: "Several APIs are served and the Host header names none of them.",
+		AWS:     "On AWS each API has its own host; an unknown execute-api host never reaches an API.",
+		Fix:     "Send Host: <apiId>.execute-api.localhost (the ids are printed at start-up), or use the /_api/<apiId>/<stage>/ path form."},
+	{Cause: RequestTooLarge, ResponseType: apigw.RequestTooLarge, Message: "Request Too Long",
+		Meaning: "The request payload is over API Gateway's 10 MB limit.",
+		AWS:     "REQUEST_TOO_LARGE (413), which cannot be customised. AWS does not record the body; Archway sends the wording reported by users.",
+		Fix:     "Send payloads under 10 MB; upload large objects to storage directly (e.g. a presigned URL)."},
+	{Cause: ReservedHeaderMapping, ResponseType: apigw.APIConfigurationError, Message: msgISE, Spaced: true,
+		LogLine: configErrPrefix + "Invalid mapping to a reserved header",
+		Meaning: "An integration requestParameters entry sets a header API Gateway reserves (Content-Length, Transfer-Encoding; plus Authorization, Connection, Expect, Proxy-Authenticate, TE for AWS/AWS_PROXY).",
+		AWS:     "500 InternalServerErrorException before the backend is called (recorded: err-*-illegal-header-mapping-*).",
+		Fix:     "Remove the integration.request.header mapping of the reserved header; the gateway sets it itself."},
+	{Cause: InvalidEndpoint, ResponseType: apigw.APIConfigurationError, Message: msgISE, Spaced: true,
+		LogLine: configErrPrefix + "Invalid endpoint address",
+		Meaning: "The integration URI is not a valid absolute http(s) URL after stage variables were substituted (often an undefined ${stageVariables.x}).",
+		AWS:     "API_CONFIGURATION_ERROR, 500, log `Invalid endpoint address` (recorded: err-http-proxy-invalid-endpoint-stagevar, err-testinvoke-invalid-endpoint).",
+		Fix:     "Define every stage variable the URI uses (`--stage-variable k=v` or archway.yaml), and make the URI an absolute http:// or https:// URL."},
+	{Cause: IntegrationNotServed, ResponseType: apigw.APIConfigurationError, Message: msgISE, Spaced: true,
+		LogLine: configErrPrefix + "Integration type not served by this gateway version",
+		Meaning: "The method's integration type (AWS, AWS_PROXY, VPC_LINK) loads but is not served by this version of Archway yet.",
+		AWS:     "No AWS equivalent: AWS serves every type. `archway validate` warns about such methods.",
+		Fix:     "Use an HTTP, HTTP_PROXY or MOCK integration for this method, or upgrade Archway."},
+	{Cause: TemplateNotServed, ResponseType: apigw.APIConfigurationError, Message: msgISE, Spaced: true,
+		LogLine: configErrPrefix + "Unable to transform request",
+		Meaning: "A mapping template uses VTL (directives, $input, $util) that this version of Archway does not evaluate yet; only $context.* and $stageVariables.* substitution is served.",
+		AWS:     "No AWS equivalent; AWS evaluates VTL. `archway validate` warns about such templates.",
+		Fix:     "Limit the template to $context and $stageVariables references, or upgrade Archway."},
+	{Cause: MockStatusInvalid, ResponseType: apigw.APIConfigurationError, Message: msgISE, Spaced: true,
+		LogLine: configErrPrefix + "Unable to parse statusCode from the MOCK request template output",
+		Meaning: "A MOCK integration's request template did not produce JSON with an integer statusCode.",
+		AWS:     "500 Internal server error (LocalStack unit vectors mock-ls-statuscode-*).",
+		Fix:     "Make the request template render {\"statusCode\": 200} (an integer)."},
+	{Cause: UnsupportedMediaType, ResponseType: apigw.UnsupportedMediaType, Message: "Unsupported Media Type", Spaced: true,
+		Meaning: "No request template matches the request's Content-Type and the integration's passthroughBehavior (NEVER, or WHEN_NO_TEMPLATES with templates defined) refuses to pass the body through.",
+		AWS:     "UNSUPPORTED_MEDIA_TYPE, 415 (developer guide: integration-passthrough-behaviors; body wording from LocalStack).",
+		Fix:     "Add a request template for the Content-Type clients send, or set passthroughBehavior to WHEN_NO_MATCH."},
+	{Cause: IntegrationTimeout, ResponseType: apigw.IntegrationTimeout, Message: "Endpoint request timed out", Spaced: true,
+		LogLine: "Execution failed due to a timeout error",
+		Meaning: "The backend did not answer within the integration's timeoutInMillis (default 29000).",
+		AWS:     "INTEGRATION_TIMEOUT, 504 `Endpoint request timed out` (Knowledge Center api-gateway-504-errors).",
+		Fix:     "Make the backend answer faster, or raise timeoutInMillis on the integration (50 to 29000 ms on AWS)."},
+	{Cause: UpstreamConnectRefused, ResponseType: apigw.IntegrationFailure, Status: 500, Message: msgISE, Spaced: true, LogLine: netLog,
+		Meaning: "The backend host refused the TCP connection: nothing listens on that port.",
+		AWS:     awsNetChoice, Fix: fixUnreachable},
+	{Cause: UpstreamDNSFailure, ResponseType: apigw.IntegrationFailure, Status: 500, Message: msgISE, Spaced: true, LogLine: netLog,
+		Meaning: "The backend host name in the integration URI does not resolve.",
+		AWS:     awsNetChoice, Fix: "Fix the host name in the integration URI (or the stage variable that fills it), or make it resolvable from the gateway."},
+	{Cause: UpstreamConnectTimeout, ResponseType: apigw.IntegrationFailure, Status: 500, Message: msgISE, Spaced: true, LogLine: netLog,
+		Meaning: "The TCP connection to the backend could not be opened in time (packets dropped, host down).",
+		AWS:     awsNetChoice, Fix: fixUnreachable},
+	{Cause: UpstreamReset, ResponseType: apigw.IntegrationFailure, Status: 500, Message: msgISE, Spaced: true, LogLine: netLog,
+		Meaning: "The backend closed or reset the connection before a complete response was read.",
+		AWS:     awsNetChoice, Fix: "Look at the backend's logs for a crash or a proxy that drops connections; check its keep-alive timeout is longer than the gateway's idle timeout (90 s)."},
+	{Cause: UpstreamBadResponse, ResponseType: apigw.IntegrationFailure, Status: 500, Message: msgISE, Spaced: true, LogLine: netLog,
+		Meaning: "The backend answered with something that is not HTTP/1.x (garbage, TLS to a plain-HTTP URI, or the wrong protocol).",
+		AWS:     awsNetChoice, Fix: "Check the scheme and port of the integration URI point at an HTTP server (http:// vs https://)."},
+	{Cause: UpstreamTLSUntrusted, ResponseType: apigw.APIConfigurationError, Message: msgISE, Spaced: true,
+		LogLine: configErrPrefix + "PKIX path building failed: sun.security.provider.certpath.SunCertPathBuilderException: unable to find valid certification path to requested target",
+		Meaning: "The backend's certificate is self-signed or issued by a CA the gateway does not trust.",
+		AWS:     "API_CONFIGURATION_ERROR, 500, with the Java PKIX message (Knowledge Center api-gateway-ssl-certificate-backend).",
+		Fix:     fixTLSBackend},
+	{Cause: UpstreamTLSExpired, ResponseType: apigw.APIConfigurationError, Message: msgISE, Spaced: true,
+		LogLine: configErrPrefix + "PKIX path validation failed: java.security.cert.CertPathValidatorException: validity check failed",
+		Meaning: "The backend's certificate has expired (or is not valid yet).",
+		AWS:     "API_CONFIGURATION_ERROR, 500 (Knowledge Center api-gateway-ssl-certificate-backend).",
+		Fix:     "Renew the backend's certificate. " + fixTLSBackend},
+	{Cause: UpstreamTLSHostname, ResponseType: apigw.APIConfigurationError, Message: msgISE, Spaced: true,
+		LogLine: configErrPrefix + "Host name does not match the certificate subject provided by the peer",
+		Meaning: "The backend's certificate does not name the host in the integration URI.",
+		AWS:     "API_CONFIGURATION_ERROR, 500, `Host name 'x' does not match the certificate subject provided by the peer (CN=y)` (Knowledge Center api-gateway-500-error-vpc).",
+		Fix:     "Use the host name the certificate was issued for in the integration URI, or reissue the certificate with that name."},
+	{Cause: UpstreamTLSHandshake, ResponseType: apigw.APIConfigurationError, Message: msgISE, Spaced: true,
+		LogLine: configErrPrefix + "General SSLEngine problem",
+		Meaning: "The TLS handshake with the backend failed for another reason (protocol version, cipher, not TLS at all).",
+		AWS:     "API_CONFIGURATION_ERROR, 500, `General SSLEngine problem` (Knowledge Center api-gateway-ssl-certificate-backend).",
+		Fix:     "Check the backend speaks TLS 1.2 or later on that port, with a certificate chain the gateway can verify."},
+	{Cause: NoMatchingIntegrationRsp, ResponseType: apigw.APIConfigurationError, Message: msgISE, Spaced: true,
+		LogLine: configErrPrefix + "No match for output mapping and no default output mapping configured",
+		Meaning: "No integration response's selectionPattern matched the backend status and no default integration response exists.",
+		AWS:     "API_CONFIGURATION_ERROR, 500 (developer guide: handle-errors-in-lambda-integration).",
+		Fix:     "Add a default integration response (responses.default), or a selectionPattern that matches the backend status."},
+	{Cause: NoMatchingMethodResponse, ResponseType: apigw.APIConfigurationError, Message: msgISE, Spaced: true,
+		LogLine: configErrPrefix + "Output mapping refers to an invalid method response",
+		Meaning: "The selected integration response's statusCode is not declared among the method's responses.",
+		AWS:     "API_CONFIGURATION_ERROR, 500, `Output mapping refers to an invalid method response: <code>` (Knowledge Center api-gateway-internal-server-error).",
+		Fix:     "Declare the status under the method's responses, or change the integration response's statusCode."},
+	{Cause: ClientAborted, ResponseType: apigw.BadRequestBody, Status: 400, Message: "Invalid request body", Spaced: true,
+		Meaning: "The client closed the connection or sent a malformed body while the gateway was reading it.",
+		AWS:     "AWS does not document this; the client is usually gone and never sees the answer.",
+		Fix:     "Nothing on the API side; check the client or network between client and gateway."},
+	{Cause: InternalError, ResponseType: apigw.Default5XX, Status: 500, Message: msgISE, Spaced: true,
+		LogLine: configErrPrefix + "Internal error",
+		Meaning: "An unexpected error inside Archway (a bug); the request was answered as AWS answers internal failures and the error is logged with its stack.",
+		AWS:     "AWS answers its own internal failures with 500 Internal server error.",
+		Fix:     "Report it with the execution log and the x-amzn-RequestId of the request."},
+}

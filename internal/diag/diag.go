@@ -1,0 +1,131 @@
+// Package diag classifies every failure the gateway can answer with: the
+// pipeline phase it happened in, a stable cause code, the AWS gateway-response
+// type it maps to, the client status, the execution-log line AWS would write,
+// and a one-line fix for the operator.
+package diag
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/archway-gw/archway/internal/apigw"
+)
+
+// Phase names the pipeline step a failure happened in.
+type Phase string
+
+// Pipeline phases, in request order.
+const (
+	PhaseRoute               Phase = "route"
+	PhaseMethodRequest       Phase = "method-request"
+	PhaseIntegrationRequest  Phase = "integration-request"
+	PhaseIntegration         Phase = "integration"
+	PhaseIntegrationResponse Phase = "integration-response"
+	PhaseMethodResponse      Phase = "method-response"
+)
+
+// Cause is a stable, documented failure code (see docs/causes.md).
+type Cause string
+
+// Error is the single failure type of the data plane. The client gets what
+// AWS would send (derived from ResponseType and Status); everything else is
+// for the operator's surfaces.
+type Error struct {
+	Phase Phase
+	Cause Cause
+	// Detail says what exactly went wrong in this request (operator-facing).
+	Detail string
+	// Err is the underlying error, if any.
+	Err error
+}
+
+// Error implements error.
+func (e *Error) Error() string {
+	s := string(e.Cause)
+	if e.Detail != "" {
+		s += ": " + e.Detail
+	}
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+// Unwrap returns the underlying error.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Info returns the catalog entry of the error's cause.
+func (e *Error) Info() CauseInfo { return Lookup(e.Cause) }
+
+// New returns an Error for cause in phase with a detail message.
+func New(phase Phase, cause Cause, detail string) *Error {
+	return &Error{Phase: phase, Cause: cause, Detail: detail}
+}
+
+// Wrap returns an Error for cause in phase wrapping err.
+func Wrap(phase Phase, cause Cause, err error, detail string) *Error {
+	return &Error{Phase: phase, Cause: cause, Detail: detail, Err: err}
+}
+
+// Newf is New with a formatted detail.
+func Newf(phase Phase, cause Cause, format string, args ...any) *Error {
+	return New(phase, cause, fmt.Sprintf(format, args...))
+}
+
+// As extracts a *Error from err; a non-diag error becomes INTERNAL_ERROR so
+// that nothing leaves the gateway unexplained.
+func As(err error) *Error {
+	var d *Error
+	if errors.As(err, &d) {
+		return d
+	}
+	return &Error{Phase: PhaseIntegration, Cause: InternalError, Err: err}
+}
+
+// CauseInfo is the documentation and client mapping of a cause code.
+type CauseInfo struct {
+	Cause Cause
+	// ResponseType is the AWS gateway response the client receives.
+	ResponseType apigw.GatewayResponseType
+	// Status, when non-zero, is the client status AWS actually sends for this
+	// failure while the gateway response is not customised with a status
+	// (e.g. AWS answers some INTEGRATION_FAILUREs with 500, not 504).
+	Status int
+	// Message is $context.error.message: the client-facing text. Null marks
+	// a JSON null message (AUTHORIZER_CONFIGURATION_ERROR).
+	Message string
+	Null    bool
+	// Spaced marks messages AWS renders with a space after the colon of the
+	// default body ({"message": "Internal server error"}, 36 bytes, recorded).
+	Spaced bool
+	// LogLine is the execution-log line AWS writes, without the detail.
+	LogLine string
+	// Meaning says what happened, for operators.
+	Meaning string
+	// AWS describes the AWS equivalent and the evidence for the mapping.
+	AWS string
+	// Fix is one line on how to fix it.
+	Fix string
+}
+
+// Lookup returns the catalog entry for c; unknown codes map to INTERNAL_ERROR.
+func Lookup(c Cause) CauseInfo {
+	if i, ok := catalogIndex[c]; ok {
+		return i
+	}
+	return catalogIndex[InternalError]
+}
+
+// Catalog returns every cause, in documentation order.
+func Catalog() []CauseInfo { return catalog }
+
+var catalogIndex = func() map[Cause]CauseInfo {
+	m := make(map[Cause]CauseInfo, len(catalog))
+	for _, c := range catalog {
+		if _, dup := m[c.Cause]; dup {
+			panic("diag: duplicate cause " + c.Cause)
+		}
+		m[c.Cause] = c
+	}
+	return m
+}()

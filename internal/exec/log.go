@@ -1,0 +1,154 @@
+package exec
+
+import (
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Level is a stage's execution-log level.
+type Level int
+
+// Log levels, as AWS names them (OFF, ERROR, INFO).
+const (
+	LevelOff Level = iota
+	LevelError
+	LevelInfo
+)
+
+// ParseLevel reads OFF, ERROR or INFO (case-insensitive); empty is OFF.
+func ParseLevel(s string) (Level, bool) {
+	switch strings.ToUpper(s) {
+	case "", "OFF":
+		return LevelOff, true
+	case "ERROR":
+		return LevelError, true
+	case "INFO":
+		return LevelInfo, true
+	}
+	return LevelOff, false
+}
+
+// LogOptions decides which lines an execution log contains.
+type LogOptions struct {
+	Level Level
+	// DataTrace adds headers and bodies (AWS "full request and response logs").
+	DataTrace bool
+}
+
+// maxLine is where AWS cuts long log events.
+const maxLine = 1024
+
+// Line is one execution-log event.
+type Line struct {
+	Time time.Time
+	Msg  string
+}
+
+// Lines renders the record as AWS execution-log events, in AWS's order.
+// At ERROR level only failed requests produce lines (the failure and the
+// completion); INFO adds the request flow; DataTrace adds headers and bodies.
+func (r *Record) Lines(o LogOptions) []Line {
+	if o.Level == LevelOff || (o.Level == LevelError && r.Err == nil) {
+		return nil
+	}
+	var out []Line
+	t := r.Start
+	add := func(at time.Time, msg string) {
+		if !at.IsZero() {
+			t = at
+		}
+		if len(msg) > maxLine {
+			msg = msg[:maxLine] + " [TRUNCATED]"
+		}
+		out = append(out, Line{Time: t, Msg: msg})
+	}
+	info := o.Level == LevelInfo
+	data := info && o.DataTrace
+	if info {
+		add(r.Start, "Starting execution for request: "+r.RequestID)
+		add(time.Time{}, "HTTP Method: "+r.HTTPMethod+", Resource Path: "+r.Path)
+		add(time.Time{}, "Method request path: "+JavaMap(r.PathParams))
+		add(time.Time{}, "Method request query string: "+JavaMap(r.Query))
+	}
+	if data {
+		add(time.Time{}, "Method request headers: "+JavaMap(r.Headers))
+		add(time.Time{}, "Method request body before transformations: "+bodyText(r.Body, r.BodyOmitted))
+	}
+	if info && r.EndpointURI != "" {
+		add(r.IntegrationStart, "Endpoint request URI: "+r.EndpointURI)
+		if data {
+			add(time.Time{}, "Endpoint request headers: "+JavaMap(r.EndpointHeaders))
+			add(time.Time{}, "Endpoint request body after transformations: "+bodyText(r.EndpointBody, r.BodyOmitted))
+		}
+		if r.EndpointSent && r.IntegrationReceived {
+			add(time.Time{}, "Sending request to "+r.EndpointURI)
+		}
+	}
+	if info && r.IntegrationReceived {
+		add(r.IntegrationEnd, "Received response. Status: "+strconv.Itoa(r.IntegrationStatus)+", Integration latency: "+strconv.FormatInt(r.IntegrationLatency().Milliseconds(), 10)+" ms")
+		if data {
+			add(time.Time{}, "Endpoint response headers: "+JavaMap(r.EndpointRespHeaders))
+			add(time.Time{}, "Endpoint response body before transformations: "+bodyText(r.EndpointRespBody, !r.EndpointRespBodyKept))
+		}
+	}
+	if r.Err != nil {
+		add(r.End, failureLine(r))
+	} else if info {
+		if data {
+			add(time.Time{}, "Method response body after transformations: "+bodyText(r.ResponseBody, !r.ResponseBodyKept))
+			add(time.Time{}, "Method response headers: "+JavaMap(r.ResponseHeaders))
+		}
+		add(r.End, "Successfully completed execution")
+	}
+	add(r.End, "Method completed with status: "+strconv.Itoa(r.Status))
+	return out
+}
+
+func failureLine(r *Record) string {
+	info := r.Err.Info()
+	line := info.LogLine
+	if line == "" {
+		line = "Execution failed due to configuration error: " + info.Meaning
+	}
+	if r.Err.Detail != "" && info.LogLine != "" && strings.HasPrefix(line, "Execution failed due to configuration error: ") && needsDetail(r) {
+		line += ": " + r.Err.Detail
+	}
+	return line
+}
+
+// needsDetail reports whether AWS appends a value to the failure line (the
+// status code for an invalid method response).
+func needsDetail(r *Record) bool {
+	return r.Err.Cause == "NO_MATCHING_METHOD_RESPONSE"
+}
+
+func bodyText(b []byte, omitted bool) string {
+	if omitted {
+		return "[streamed, not logged]"
+	}
+	return string(b)
+}
+
+// TestInvokeText renders lines the way TestInvokeMethod returns them:
+// "Execution log for request ID", then "DDD MMM dd hh:mm:ss UTC yyyy : msg".
+func TestInvokeText(requestID string, lines []Line) string {
+	var b strings.Builder
+	b.WriteString("Execution log for request " + requestID + "\n")
+	for _, l := range lines {
+		b.WriteString(l.Time.UTC().Format("Mon Jan 02 15:04:05 UTC 2006"))
+		b.WriteString(" : ")
+		b.WriteString(l.Msg)
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// CloudWatchText renders lines the way CloudWatch shows them: "(requestId) msg".
+func CloudWatchText(requestID string, lines []Line) string {
+	var b strings.Builder
+	for _, l := range lines {
+		b.WriteString("(" + requestID + ") " + l.Msg + "\n")
+	}
+	return b.String()
+}

@@ -1,0 +1,199 @@
+// Package pipeline runs one REST API method the way API Gateway does:
+// integration request (parameter mapping, template), integration, integration
+// response (selection, mapping) and method response. Everything a method does
+// not use is left out when the method is compiled.
+package pipeline
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/archway-gw/archway/internal/diag"
+	"github.com/archway-gw/archway/internal/exec"
+	"github.com/archway-gw/archway/internal/gateway/gatewayresponse"
+	"github.com/archway-gw/archway/internal/gateway/router"
+)
+
+// Stage is the compiled per-stage state a request sees.
+type Stage struct {
+	Name      string
+	Variables map[string]string
+}
+
+// Exchange is one request in flight.
+type Exchange struct {
+	Req   *http.Request
+	Rec   *exec.Record
+	APIID string
+	Stage *Stage
+	// Params are the matched path parameters (raw).
+	Params []router.Param
+	// Body is the buffered request body, when the method needs it buffered.
+	Body []byte
+	// Err is set when the request failed; it fills $context.error.*.
+	Err *diag.Error
+	// Response is what the method produced (nil when it streamed it itself).
+	Response *Response
+}
+
+// Response is a buffered method response.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// PathParam returns a path parameter by name.
+func (x *Exchange) PathParam(name string) (string, bool) {
+	for _, p := range x.Params {
+		if p.Name == name {
+			return p.Value, true
+		}
+	}
+	return "", false
+}
+
+// MethodRequest implements gatewayresponse.Vars.
+func (x *Exchange) MethodRequest(location, name string) string {
+	switch location {
+	case "header":
+		return x.Req.Header.Get(name)
+	case "querystring":
+		return lastQuery(x.Req.URL.RawQuery, name)
+	case "path":
+		v, _ := x.PathParam(name)
+		return v
+	}
+	return ""
+}
+
+// StageVariable implements gatewayresponse.Vars.
+func (x *Exchange) StageVariable(name string) string {
+	if x.Stage == nil {
+		return ""
+	}
+	return x.Stage.Variables[name]
+}
+
+// Context implements gatewayresponse.Vars: $context.NAME.
+func (x *Exchange) Context(name string) string {
+	r := x.Rec
+	switch name {
+	case "requestId":
+		return r.RequestID
+	case "extendedRequestId":
+		return r.ExtendedRequestID
+	case "apiId":
+		return x.APIID
+	case "stage":
+		return r.Stage
+	case "httpMethod":
+		return r.HTTPMethod
+	case "resourcePath":
+		return r.ResourcePath
+	case "path":
+		return "/" + r.Stage + r.Path
+	case "protocol":
+		return r.Protocol
+	case "requestTime":
+		return r.Start.UTC().Format("02/Jan/2006:15:04:05 -0700")
+	case "requestTimeEpoch":
+		return strconv.FormatInt(r.Start.UnixMilli(), 10)
+	case "identity.sourceIp":
+		return r.SourceIP
+	case "identity.userAgent":
+		return r.UserAgent
+	case "domainName":
+		return x.Req.Host
+	case "domainPrefix":
+		h, _, _ := strings.Cut(x.Req.Host, ".")
+		return h
+	case "accountId":
+		return "000000000000"
+	case "status":
+		return itoaOrDash(r.Status)
+	case "responseLength":
+		return strconv.FormatInt(r.ResponseLength, 10)
+	case "responseLatency":
+		return strconv.FormatInt(r.ResponseLatency().Milliseconds(), 10)
+	case "integrationLatency", "integration.latency":
+		if r.IntegrationStart.IsZero() {
+			return "-"
+		}
+		return strconv.FormatInt(r.IntegrationLatency().Milliseconds(), 10)
+	case "integrationStatus", "integration.status", "integration.integrationStatus":
+		return itoaOrDash(r.IntegrationStatus)
+	case "integrationErrorMessage", "integration.error":
+		if x.Err != nil && x.Err.Phase == diag.PhaseIntegration {
+			return x.Err.Error()
+		}
+		return ""
+	case "archway.cause":
+		if x.Err != nil {
+			return string(x.Err.Cause)
+		}
+		return ""
+	case "archway.fix":
+		if x.Err != nil {
+			return x.Err.Info().Fix
+		}
+		return ""
+	case "xrayTraceId":
+		return traceID(x)
+	}
+	if strings.HasPrefix(name, "error.") {
+		return x.errorContext(name[len("error."):])
+	}
+	return ""
+}
+
+func (x *Exchange) errorContext(name string) string {
+	if x.Err == nil {
+		return ""
+	}
+	info := x.Err.Info()
+	switch name {
+	case "message":
+		return info.Message
+	case "messageString":
+		return gatewayresponse.MessageString(info)
+	case "responseType":
+		return string(info.ResponseType)
+	case "validationErrorString":
+		return ""
+	}
+	return ""
+}
+
+func lastQuery(raw, name string) string {
+	v := ""
+	for raw != "" {
+		var kv string
+		kv, raw, _ = strings.Cut(raw, "&")
+		k, val, _ := strings.Cut(kv, "=")
+		if formUnescape(k) == name {
+			v = formUnescape(val)
+		}
+	}
+	return v
+}
+
+// Since returns milliseconds since t as text (for latency variables).
+func Since(t time.Time, now time.Time) string {
+	return strconv.FormatInt(now.Sub(t).Milliseconds(), 10)
+}
+
+func itoaOrDash(n int) string {
+	if n == 0 {
+		return "-"
+	}
+	return strconv.Itoa(n)
+}
+
+// SetIDs adds the request-id headers API Gateway puts on every response.
+func SetIDs(h http.Header, x *Exchange) {
+	h["x-amzn-RequestId"] = []string{x.Rec.RequestID}
+	h["x-amz-apigw-id"] = []string{x.Rec.ExtendedRequestID}
+}

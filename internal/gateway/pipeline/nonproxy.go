@@ -1,0 +1,232 @@
+package pipeline
+
+import (
+	"context"
+	"io"
+	"mime"
+	"net/http"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/archway-gw/archway/internal/apigw"
+	"github.com/archway-gw/archway/internal/diag"
+)
+
+// maxResponseBody bounds a buffered backend response (API Gateway's 10 MB).
+const maxResponseBody = apigw.MaxPayloadBytes
+
+func (m *Method) serveHTTP(ctx context.Context, x *Exchange) (*Response, error) {
+	mr := m.mapRequest(x)
+	target, err := m.endpoint(x, mr, "")
+	if err != nil {
+		return nil, err
+	}
+	body, err := m.requestBody(x)
+	if err != nil {
+		return nil, err
+	}
+	x.Rec.EndpointBody = body
+	var rd io.Reader
+	if len(body) > 0 {
+		rd = strings.NewReader(string(body))
+	}
+	x.Rec.EndpointURI = target
+	req, err := http.NewRequest(m.verb(x), target, rd)
+	if err != nil {
+		return nil, diag.Wrap(diag.PhaseIntegrationRequest, diag.InvalidEndpoint, err, "building the endpoint request")
+	}
+	req.Header["Accept"] = []string{"application/json"}
+	req.Header["User-Agent"] = []string{"AmazonAPIGateway_" + m.APIID}
+	if ct := x.Req.Header.Get("Content-Type"); ct != "" && len(body) > 0 {
+		req.Header["Content-Type"] = []string{ct}
+	}
+	for k, v := range mr.header {
+		req.Header[k] = v
+	}
+	req.Header["X-Amzn-Apigateway-Api-Id"] = []string{m.APIID}
+	req.Header["X-Amzn-Trace-Id"] = []string{traceID(x)}
+	x.Rec.EndpointHeaders = headerKVs(req.Header)
+	resp, cancel, err := m.send(ctx, x, req)
+	if err != nil {
+		return nil, err
+	}
+	defer cancel()
+	defer resp.Body.Close()
+	rb, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody+1))
+	x.Rec.IntegrationEnd = time.Now()
+	if err != nil {
+		return nil, m.classify(ctx, err)
+	}
+	rec := x.Rec
+	rec.IntegrationReceived = true
+	rec.IntegrationStatus = resp.StatusCode
+	rec.EndpointRespHeaders = headerKVs(resp.Header)
+	rec.EndpointRespBody, rec.EndpointRespBodyKept = rb, true
+	out, err := m.integrationResponse(x, strconv.Itoa(resp.StatusCode), resp.Header, rb)
+	if err != nil {
+		return nil, err
+	}
+	out.Header["X-Amzn-Trace-Id"] = []string{traceID(x)}
+	return out, nil
+}
+
+// requestBody applies the request template selected by Content-Type, or the
+// passthrough behaviour when none matches.
+func (m *Method) requestBody(x *Exchange) ([]byte, error) {
+	if len(m.reqTemplates) == 0 {
+		if m.passthrough == apigw.PassthroughNever {
+			return nil, diag.New(diag.PhaseIntegrationRequest, unsupportedMediaType, "passthroughBehavior NEVER and no request template")
+		}
+		return x.Body, nil
+	}
+	ct := mediaType(x.Req.Header.Get("Content-Type"))
+	t, ok := m.reqTemplates[ct]
+	if !ok {
+		if m.passthrough == apigw.PassthroughWhenNoMatch {
+			return x.Body, nil
+		}
+		return nil, diag.Newf(diag.PhaseIntegrationRequest, unsupportedMediaType, "no request template for Content-Type %q and passthroughBehavior %s", ct, m.passthrough)
+	}
+	s, err := t.Render(x, x.Body)
+	if err != nil {
+		return nil, err
+	}
+	return []byte(s), nil
+}
+
+// unsupportedMediaType is declared here until request validation lands with its own causes.
+const unsupportedMediaType = diag.UnsupportedMediaType
+
+func mediaType(ct string) string {
+	if ct == "" {
+		return "application/json"
+	}
+	if mt, _, err := mime.ParseMediaType(ct); err == nil {
+		return mt
+	}
+	return strings.ToLower(strings.TrimSpace(strings.Split(ct, ";")[0]))
+}
+
+var mockStatusRE = regexp.MustCompile(`"?statusCode"?\s*:\s*(-?\d+)\s*[,}\s]`)
+
+func (m *Method) serveMock(x *Exchange) (*Response, error) {
+	code := ""
+	if len(m.reqTemplates) > 0 {
+		body, err := m.requestBody(x)
+		if err != nil {
+			return nil, err
+		}
+		match := mockStatusRE.FindSubmatch(body)
+		if match == nil {
+			return nil, diag.Newf(diag.PhaseIntegration, diag.MockStatusInvalid, "request template rendered %q", truncate(string(body), 200))
+		}
+		code = string(match[1])
+	}
+	return m.integrationResponse(x, code, http.Header{}, nil)
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "..."
+	}
+	return s
+}
+
+// selectResponse picks the integration response whose selectionPattern fully
+// matches the selection value, else the default one.
+func (m *Method) selectResponse(value string) *IntegrationResponse {
+	if value != "" {
+		for _, r := range m.responses {
+			if r.pattern.MatchString(value) {
+				return r
+			}
+		}
+	}
+	return m.defaultResp
+}
+
+func (m *Method) integrationResponse(x *Exchange, value string, h http.Header, body []byte) (*Response, error) {
+	ir := m.selectResponse(value)
+	if ir == nil {
+		return nil, diag.Newf(diag.PhaseIntegrationResponse, diag.NoMatchingIntegrationRsp, "Endpoint Response Status Code: %s", value)
+	}
+	if !m.methodStatus[ir.Code] {
+		return nil, diag.New(diag.PhaseMethodResponse, diag.NoMatchingMethodResponse, ir.Code)
+	}
+	out := &Response{Status: ir.Status, Header: http.Header{}}
+	out.Header["Content-Type"] = []string{"application/json"}
+	if t, ct := ir.template(x.Req.Header.Get("Accept")); t != nil {
+		s, err := t.Render(x, body)
+		if err != nil {
+			return nil, err
+		}
+		out.Body = []byte(s)
+		out.Header["Content-Type"] = []string{ct}
+	} else {
+		out.Body = body
+	}
+	for _, p := range ir.params {
+		v, ok := p.src.responseValue(h, body)
+		if !ok {
+			continue
+		}
+		name := http.CanonicalHeaderKey(p.header)
+		switch {
+		case name == "Transfer-Encoding":
+		case remappedMethodResponse[name]:
+			out.Header["x-amzn-Remapped-"+p.header] = []string{v}
+		default:
+			out.Header[name] = []string{v}
+		}
+	}
+	return out, nil
+}
+
+// template picks the response template for the client's Accept: the first
+// Accept media type with a template, else application/json, else the first.
+func (ir *IntegrationResponse) template(accept string) (Template, string) {
+	if len(ir.templates) == 0 {
+		return nil, ""
+	}
+	for _, part := range strings.Split(accept, ",") {
+		mt := mediaType(part)
+		if t, ok := ir.templates[mt]; ok && part != "" {
+			return t, mt
+		}
+	}
+	if t, ok := ir.templates["application/json"]; ok {
+		return t, "application/json"
+	}
+	return ir.templates[ir.firstType], ir.firstType
+}
+
+func (s Source) responseValue(h http.Header, body []byte) (string, bool) {
+	switch s.kind {
+	case srcStatic:
+		return s.name, true
+	case srcIntHeader:
+		vs := h.Values(s.name)
+		if len(vs) == 0 {
+			return "", false
+		}
+		return vs[len(vs)-1], true
+	case srcIntMultiHeader:
+		vs := h.Values(s.name)
+		return strings.Join(vs, ","), len(vs) > 0
+	case srcIntBody:
+		return string(body), true
+	}
+	return "", false
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,177 @@
+package mapping
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/ohler55/ojg/jp"
+
+	"github.com/archway-gw/archway/internal/vtl"
+)
+
+// NormalizePath rewrites dot-notation names that ojg cannot read (such as
+// $.a-b) into bracket notation ($['a-b']). Bracketed parts are copied as
+// they are.
+func NormalizePath(path string) string {
+	if !needsNormalizing(path) {
+		return path
+	}
+	var b strings.Builder
+	for i := 0; i < len(path); {
+		switch c := path[i]; c {
+		case '[':
+			j := bracketEnd(path, i)
+			b.WriteString(path[i:j])
+			i = j
+		case '.':
+			b.WriteByte('.')
+			i++
+			if i < len(path) && (path[i] == '.' || path[i] == '*') {
+				continue
+			}
+			j := i
+			for j < len(path) && path[j] != '.' && path[j] != '[' {
+				j++
+			}
+			name := path[i:j]
+			if safeName(name) {
+				b.WriteString(name)
+			} else {
+				s := b.String()
+				if strings.HasSuffix(s, "..") {
+					// $..a-b becomes $..['a-b']
+				} else {
+					b.Reset()
+					b.WriteString(s[:len(s)-1])
+				}
+				b.WriteString("['" + strings.ReplaceAll(name, "'", `\'`) + "']")
+			}
+			i = j
+		default:
+			b.WriteByte(c)
+			i++
+		}
+	}
+	return b.String()
+}
+
+func needsNormalizing(path string) bool {
+	for i := 0; i < len(path); i++ {
+		if !safeByte(path[i]) && path[i] != '.' && path[i] != '[' && path[i] != ']' && path[i] != '$' && path[i] != '*' {
+			return true
+		}
+	}
+	return false
+}
+
+// safeByte reports whether ojg reads c as part of a dot-notation name.
+func safeByte(c byte) bool {
+	switch {
+	case c >= 0x80, c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		return true
+	}
+	return strings.IndexByte("#%;?^_{|}~", c) >= 0
+}
+
+func safeName(name string) bool {
+	if name == "" {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		if !safeByte(name[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// bracketEnd returns the index after the ']' closing the '[' at i,
+// honouring quotes and nesting; len(s) when unterminated.
+func bracketEnd(s string, i int) int {
+	depth := 0
+	var quote byte
+	for j := i; j < len(s); j++ {
+		c := s[j]
+		switch {
+		case quote != 0:
+			if c == '\\' {
+				j++
+			} else if c == quote {
+				quote = 0
+			}
+		case c == '\'' || c == '"':
+			quote = c
+		case c == '[':
+			depth++
+		case c == ']':
+			depth--
+			if depth == 0 {
+				return j + 1
+			}
+		}
+	}
+	return len(s)
+}
+
+type compiledPath struct {
+	x        jp.Expr
+	definite bool
+}
+
+const maxCachedPaths = 4096
+
+var (
+	pathCache     sync.Map // string -> *compiledPath
+	pathCacheSize atomic.Int64
+)
+
+// compilePath parses a JSONPath (after NormalizePath), with a cache.
+func compilePath(path string) (cp *compiledPath, err error) {
+	if v, ok := pathCache.Load(path); ok {
+		return v.(*compiledPath), nil
+	}
+	defer func() {
+		if r := recover(); r != nil { // defensive: a parser panic is a bad path
+			cp, err = nil, fmt.Errorf("invalid JSONPath %q: %v", path, r)
+		}
+	}()
+	x, err := jp.ParseString(NormalizePath(path))
+	if err != nil {
+		return nil, fmt.Errorf("invalid JSONPath %q: %w", path, err)
+	}
+	cp = &compiledPath{x: x, definite: isDefinite(x)}
+	if pathCacheSize.Load() < maxCachedPaths {
+		if _, loaded := pathCache.LoadOrStore(path, cp); !loaded {
+			pathCacheSize.Add(1)
+		}
+	}
+	return cp, nil
+}
+
+// isDefinite reports whether the path names at most one value (Jayway's
+// definite paths): only children and single indexes.
+func isDefinite(x jp.Expr) bool {
+	for _, f := range x {
+		switch f.(type) {
+		case jp.Root, jp.At, jp.Child, jp.Nth, jp.Bracket:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// evalPath applies the path to doc. A definite path gives the value (found
+// reports whether it exists); an indefinite one a JSON list of matches.
+func evalPath(cp *compiledPath, doc any) (v any, found bool) {
+	res := cp.x.Get(doc)
+	if cp.definite {
+		if len(res) == 0 {
+			return nil, false
+		}
+		return res[0], true
+	}
+	return vtl.NewList(true, res...), true
+}

@@ -1,0 +1,404 @@
+package vtl
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Values seen by templates are plain Go values of a closed set of types,
+// modelled on what Velocity sees under AWS (json-smart over Java):
+//
+//	nil       Java null; renders as the empty string
+//	string    java.lang.String
+//	int64     java.lang.Integer / java.lang.Long
+//	float64   java.lang.Double
+//	bool      java.lang.Boolean
+//	*Map      java.util.LinkedHashMap (insertion order, prints {k=v, k2=v2})
+//	*List     json-smart JSONArray (prints as JSON) or java.util.ArrayList
+//	          (prints [a, b]), see List.JSON
+//	Object    a host object exposing properties and methods explicitly
+//
+// Any other Go value is rejected by the evaluator rather than reflected on.
+
+// Object is a host value that exposes properties and methods to templates
+// explicitly; the engine never reflects into Go values.
+type Object interface {
+	// Property returns the value of $obj.name, and false when the object
+	// has no such property (the reference then evaluates to null).
+	Property(name string) (any, bool)
+	// Call invokes $obj.name(args...). It returns handled=false when the
+	// object has no such method (the call then evaluates to null, as
+	// Velocity does); a non-nil error aborts rendering.
+	Call(name string, args []any) (result any, handled bool, err error)
+	// String is the text the object renders as.
+	String() string
+}
+
+// Setter is implemented by host objects that accept
+// #set($obj.name = value).
+type Setter interface {
+	SetProperty(name string, value any) bool
+}
+
+// entry is one key/value pair of a Map.
+type entry struct {
+	key string
+	val any
+}
+
+// Map is an insertion-ordered string-keyed map, the model of Java's
+// LinkedHashMap as json-smart builds it. Its zero value is an empty map.
+type Map struct {
+	entries []entry
+	index   map[string]int
+}
+
+const mapIndexThreshold = 12
+
+// NewMap returns an empty map with room for n entries.
+func NewMap(n int) *Map {
+	return &Map{entries: make([]entry, 0, n)}
+}
+
+func (m *Map) find(k string) int {
+	if m.index != nil {
+		if i, ok := m.index[k]; ok {
+			return i
+		}
+		return -1
+	}
+	for i := range m.entries {
+		if m.entries[i].key == k {
+			return i
+		}
+	}
+	return -1
+}
+
+// Get returns the value stored under k.
+func (m *Map) Get(k string) (any, bool) {
+	if m == nil {
+		return nil, false
+	}
+	if i := m.find(k); i >= 0 {
+		return m.entries[i].val, true
+	}
+	return nil, false
+}
+
+// Put stores v under k, keeping the position of an existing key, and
+// returns the previous value.
+func (m *Map) Put(k string, v any) any {
+	if i := m.find(k); i >= 0 {
+		old := m.entries[i].val
+		m.entries[i].val = v
+		return old
+	}
+	m.entries = append(m.entries, entry{k, v})
+	if m.index != nil {
+		m.index[k] = len(m.entries) - 1
+	} else if len(m.entries) > mapIndexThreshold {
+		m.index = make(map[string]int, len(m.entries)*2)
+		for i, e := range m.entries {
+			m.index[e.key] = i
+		}
+	}
+	return nil
+}
+
+// Delete removes k and returns its value.
+func (m *Map) Delete(k string) (any, bool) {
+	i := m.find(k)
+	if i < 0 {
+		return nil, false
+	}
+	old := m.entries[i].val
+	m.entries = append(m.entries[:i], m.entries[i+1:]...)
+	if m.index != nil {
+		m.index = make(map[string]int, len(m.entries))
+		for j, e := range m.entries {
+			m.index[e.key] = j
+		}
+	}
+	return old, true
+}
+
+// Len returns the number of entries.
+func (m *Map) Len() int {
+	if m == nil {
+		return 0
+	}
+	return len(m.entries)
+}
+
+// Keys returns the keys in insertion order.
+func (m *Map) Keys() []string {
+	if m == nil {
+		return nil
+	}
+	ks := make([]string, len(m.entries))
+	for i, e := range m.entries {
+		ks[i] = e.key
+	}
+	return ks
+}
+
+// Range calls f for each entry in order until f returns false.
+func (m *Map) Range(f func(k string, v any) bool) {
+	if m == nil {
+		return
+	}
+	for _, e := range m.entries {
+		if !f(e.key, e.val) {
+			return
+		}
+	}
+}
+
+// ValueForKey implements jp.Keyed.
+func (m *Map) ValueForKey(k string) (any, bool) { return m.Get(k) }
+
+// SetValueForKey implements jp.Keyed.
+func (m *Map) SetValueForKey(k string, v any) { m.Put(k, v) }
+
+// RemoveValueForKey implements jp.Keyed.
+func (m *Map) RemoveValueForKey(k string) { m.Delete(k) }
+
+// String renders the map as Java's AbstractMap.toString does.
+func (m *Map) String() string {
+	var b strings.Builder
+	writeJava(&b, m)
+	return b.String()
+}
+
+// List is an ordered list. JSON lists (json-smart JSONArray, what JSON
+// parsing produces) print as compact JSON; the others (Java ArrayList, what
+// list literals and ranges produce) print as [a, b].
+type List struct {
+	Items []any
+	JSON  bool
+}
+
+// NewList returns a list of the given items.
+func NewList(json bool, items ...any) *List {
+	return &List{Items: items, JSON: json}
+}
+
+// Len returns the number of items.
+func (l *List) Len() int {
+	if l == nil {
+		return 0
+	}
+	return len(l.Items)
+}
+
+// ValueAtIndex implements jp.Indexed.
+func (l *List) ValueAtIndex(i int) any {
+	if i < 0 || i >= len(l.Items) {
+		return nil
+	}
+	return l.Items[i]
+}
+
+// SetValueAtIndex implements jp.Indexed.
+func (l *List) SetValueAtIndex(i int, v any) {
+	if i >= 0 && i < len(l.Items) {
+		l.Items[i] = v
+	}
+}
+
+// Size implements jp.Indexed.
+func (l *List) Size() int { return len(l.Items) }
+
+// String renders the list as JSON or Java-style, see List.
+func (l *List) String() string {
+	var b strings.Builder
+	writeJava(&b, l)
+	return b.String()
+}
+
+// ToString returns the Java toString() form of v; null is "null".
+func ToString(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return x
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case bool:
+		return strconv.FormatBool(x)
+	case float64:
+		return FormatDouble(x)
+	}
+	var b strings.Builder
+	writeJava(&b, v)
+	return b.String()
+}
+
+// Render returns the text a reference to v inserts into the output:
+// like ToString, except that null renders as the empty string.
+func Render(v any) string {
+	if v == nil {
+		return ""
+	}
+	return ToString(v)
+}
+
+type stringWriter interface {
+	WriteString(s string) (int, error)
+	WriteByte(c byte) error
+}
+
+// writeJava writes the Java toString() form of v.
+func writeJava(b stringWriter, v any) {
+	switch x := v.(type) {
+	case *Map:
+		b.WriteByte('{')
+		for i, e := range x.entries {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(e.key)
+			b.WriteByte('=')
+			writeJava(b, e.val)
+		}
+		b.WriteByte('}')
+	case *List:
+		if x.JSON {
+			writeJSON(b, x)
+			return
+		}
+		b.WriteByte('[')
+		for i, it := range x.Items {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			writeJava(b, it)
+		}
+		b.WriteByte(']')
+	case Object:
+		b.WriteString(x.String())
+	default:
+		b.WriteString(ToString(v))
+	}
+}
+
+// JSON returns v serialised as compact JSON the way json-smart writes it.
+func JSON(v any) string {
+	var b strings.Builder
+	writeJSON(&b, v)
+	return b.String()
+}
+
+func writeJSON(b stringWriter, v any) {
+	switch x := v.(type) {
+	case nil:
+		b.WriteString("null")
+	case string:
+		writeJSONString(b, x)
+	case *Map:
+		b.WriteByte('{')
+		for i, e := range x.entries {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			writeJSONString(b, e.key)
+			b.WriteByte(':')
+			writeJSON(b, e.val)
+		}
+		b.WriteByte('}')
+	case *List:
+		b.WriteByte('[')
+		for i, it := range x.Items {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			writeJSON(b, it)
+		}
+		b.WriteByte(']')
+	case Object:
+		writeJSONString(b, x.String())
+	default:
+		b.WriteString(ToString(v))
+	}
+}
+
+const hexDigits = "0123456789ABCDEF"
+
+// writeJSONString escapes s as json-smart's default style does.
+func writeJSONString(b stringWriter, s string) {
+	b.WriteByte('"')
+	for _, r := range s {
+		switch {
+		case r == '"':
+			b.WriteString(`\"`)
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r == '\b':
+			b.WriteString(`\b`)
+		case r == '\f':
+			b.WriteString(`\f`)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r < 0x20 || (r >= 0x7f && r <= 0x9f) || (r >= 0x2000 && r <= 0x20ff):
+			b.WriteString(`\u`)
+			for sh := 12; sh >= 0; sh -= 4 {
+				b.WriteByte(hexDigits[(r>>uint(sh))&0xf])
+			}
+		default:
+			if r < 0x80 {
+				b.WriteByte(byte(r))
+			} else {
+				b.WriteString(string(r))
+			}
+		}
+	}
+	b.WriteByte('"')
+}
+
+// FormatDouble formats f as Java's Double.toString does.
+func FormatDouble(f float64) string {
+	switch {
+	case f != f:
+		return "NaN"
+	case f > 1.7976931348623157e308:
+		return "Infinity"
+	case f < -1.7976931348623157e308:
+		return "-Infinity"
+	case f == 0:
+		if 1/f < 0 {
+			return "-0.0"
+		}
+		return "0.0"
+	}
+	abs := f
+	if abs < 0 {
+		abs = -abs
+	}
+	if abs >= 1e-3 && abs < 1e7 {
+		s := strconv.FormatFloat(f, 'f', -1, 64)
+		if !strings.ContainsRune(s, '.') {
+			s += ".0"
+		}
+		return s
+	}
+	s := strconv.FormatFloat(f, 'e', -1, 64) // d.ddde±xx
+	mant, exp, _ := strings.Cut(s, "e")
+	if !strings.ContainsRune(mant, '.') {
+		mant += ".0"
+	}
+	if exp[0] == '+' {
+		exp = exp[1:]
+	}
+	if len(exp) > 1 && exp[0] == '0' {
+		exp = strings.TrimLeft(exp, "0")
+	} else if len(exp) > 2 && exp[0] == '-' && exp[1] == '0' {
+		exp = "-" + strings.TrimLeft(exp[1:], "0")
+	}
+	return mant + "E" + exp
+}
