@@ -106,6 +106,9 @@ func loadFiles(files []string, f loadFlags, svars, vars map[string]string) (*loa
 	for _, file := range files {
 		api, diags, err := openapi.ImportFile(file, openapi.Options{Vars: merged})
 		out.diags = append(out.diags, diags...)
+		if err == nil {
+			err = firstError(file, diags)
+		}
 		if err != nil {
 			return out, err
 		}
@@ -131,6 +134,9 @@ func loadConfig(path string, flagVars map[string]string) (*loaded, error) {
 		api, diags, err := openapi.ImportFile(a.Definition, openapi.Options{Vars: vars})
 		out.diags = append(out.diags, diags...)
 		out.files = append(out.files, a.Definition)
+		if err == nil {
+			err = firstError(a.Definition, diags)
+		}
 		if err != nil {
 			return out, err
 		}
@@ -155,4 +161,19 @@ func loadConfig(path string, flagVars map[string]string) (*loaded, error) {
 		out.inputs = append(out.inputs, runtime.Input{API: api, Stages: stages})
 	}
 	return out, nil
+}
+
+// firstError turns error diagnostics into a load error: a definition with
+// errors is not compiled (the diagnostics already say what and where).
+func firstError(file string, diags []openapi.Diagnostic) error {
+	n := 0
+	for _, d := range diags {
+		if d.Severity == openapi.Error {
+			n++
+		}
+	}
+	if n > 0 {
+		return fmt.Errorf("%s: %d error(s) in the definition", file, n)
+	}
+	return nil
 }

@@ -73,6 +73,7 @@ func serve(ctx context.Context, target string, f loadFlags, stdout, stderr io.Wr
 	if err != nil {
 		return err
 	}
+	stamps := modTimes(l.files) // taken now, so an edit made while starting is not missed
 	listen := f.listen
 	execDest, accessDest := "", ""
 	debug := f.debug
@@ -101,7 +102,7 @@ func serve(ctx context.Context, target string, f loadFlags, stdout, stderr io.Wr
 		return fmt.Errorf("listening on %s: %w", listen, err)
 	}
 	printServing(stderr, ln.Addr().String(), snap)
-	go watch(ctx, target, f, l.files, backend, srv, logger)
+	go watch(ctx, target, f, l.files, stamps, backend, srv, logger)
 	return srv.Run(ctx, ln, 30*time.Second)
 }
 
@@ -139,13 +140,12 @@ func printServing(w io.Writer, addr string, snap *runtime.Snapshot) {
 
 // watch reloads on SIGHUP and when a watched file changes. A reload compiles
 // a whole new snapshot first; a broken edit keeps the old one serving.
-func watch(ctx context.Context, target string, f loadFlags, files []string, backend *pipeline.Backend, srv *gateway.Server, logger *slog.Logger) {
+func watch(ctx context.Context, target string, f loadFlags, files []string, stamps map[string]time.Time, backend *pipeline.Backend, srv *gateway.Server, logger *slog.Logger) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
-	stamps := modTimes(files)
 	for {
 		select {
 		case <-ctx.Done():
@@ -158,13 +158,17 @@ func watch(ctx context.Context, target string, f loadFlags, files []string, back
 			}
 			stamps = now
 		}
+		before := modTimes(files)
 		l, snap, err := compileTarget(target, f, backend, logger)
 		if err != nil {
 			logger.Error("reload failed; still serving the previous snapshot", "error", err.Error())
 			continue
 		}
 		files = l.files
-		stamps = modTimes(files)
+		stamps = before
+		if len(stamps) != len(files) {
+			stamps = modTimes(files)
+		}
 		srv.Swap(snap)
 		logger.Info("reloaded", "apis", len(snap.APIs))
 	}

@@ -40,6 +40,9 @@ func validate(w io.Writer, target string, f loadFlags) error {
 	if err != nil {
 		return &exitError{code: 1, err: err}
 	}
+	if errorsFound > 0 {
+		return &exitError{code: 1, err: fmt.Errorf("%s: %d error(s)", target, errorsFound)}
+	}
 	_, warns, cerr := runtime.Compile(l.inputs, newBackend())
 	for _, p := range warns {
 		fmt.Fprintf(w, "%s: warning: %s; fix: %s\n", p.Pos, p.Message, p.Fix)
