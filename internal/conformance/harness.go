@@ -53,6 +53,7 @@ type exchange struct {
 	header http.Header
 	body   []byte
 	rec    *exec.Record
+	log    string // TestInvoke execution log, for invoke()
 }
 
 func (h *harness) do(ctx context.Context, method, path string, headers map[string]string, body string) (*exchange, error) {
@@ -83,23 +84,14 @@ func (h *harness) do(ctx context.Context, method, path string, headers map[strin
 	return &exchange{status: resp.StatusCode, header: resp.Header, body: b, rec: h.record()}, nil
 }
 
-// invoke runs a request in process with exactly the given headers (none
-// added by an HTTP client), as TestInvokeMethod does.
-func (h *harness) invoke(method, path string, headers map[string]string, body string) *exchange {
-	req := httptest.NewRequest(method, path, strings.NewReader(body))
-	req.Header = http.Header{}
-	for k, v := range headers {
-		req.Header[k] = []string{v}
+// invoke runs one method in process as TestInvokeMethod does (no routing,
+// no headers added by an HTTP client).
+func (h *harness) invoke(ctx context.Context, stage, resource, method, pathWithQuery, body string) (*exchange, error) {
+	res, err := h.gw.TestInvoke(ctx, gateway.TestInvokeRequest{Stage: stage, ResourcePath: resource, HTTPMethod: method, PathWithQueryString: pathWithQuery, Body: body})
+	if err != nil {
+		return nil, err
 	}
-	w := httptest.NewRecorder()
-	h.gw.ServeHTTP(w, req)
-	hdr := http.Header{}
-	for k, vs := range w.Header() {
-		for _, v := range vs {
-			hdr.Add(k, v) // canonical names, as a client sees them
-		}
-	}
-	return &exchange{status: w.Code, header: hdr, body: w.Body.Bytes(), rec: h.record()}
+	return &exchange{status: res.Status, header: res.Header, body: res.Body, rec: res.Record, log: res.Log}, nil
 }
 
 func (h *harness) record() *exec.Record {

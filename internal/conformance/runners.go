@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/archway-gw/archway/internal/apigw"
-	"github.com/archway-gw/archway/internal/exec"
 )
 
 type clientRequest struct {
@@ -231,26 +230,26 @@ func invalidEndpoint(ctx context.Context, v Vector, in errorInputs, exp errorExp
 	defer h.close()
 	var x *exchange
 	if in.TestInvoke != nil {
-		x = h.invoke(in.TestInvoke.HTTPMethod, "/dev/", nil, "")
-	} else if x, err = h.do(ctx, "GET", "/dev/", nil, ""); err != nil {
+		x, err = h.invoke(ctx, "dev", "/", in.TestInvoke.HTTPMethod, "", "")
+	} else {
+		x, err = h.do(ctx, "GET", "/dev/", nil, "")
+	}
+	if err != nil {
 		return Fail, err.Error()
 	}
 	if why := checkError(x, exp); why != "" {
 		return Fail, why
 	}
 	if exp.LogLines != nil {
-		if why := checkLog(x.rec, exp.LogLines); why != "" {
+		if why := checkLog(x.log, exp.LogLines); why != "" {
 			return Fail, why
 		}
 	}
 	return Pass, ""
 }
 
-func checkLog(rec *exec.Record, want []string) string {
-	if rec == nil {
-		return "no execution record"
-	}
-	text := exec.TestInvokeText(rec.RequestID, rec.Lines(exec.LogOptions{Level: exec.LevelInfo, DataTrace: true}))
+// checkLog compares a TestInvoke execution log with the recorded lines.
+func checkLog(text string, want []string) string {
 	got := strings.Split(text, "\n")
 	m := newMatcher()
 	for i := 0; i < len(want) || i < len(got); i++ {

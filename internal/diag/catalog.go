@@ -14,7 +14,7 @@ const (
 	ReservedHeaderMapping    Cause = "RESERVED_HEADER_MAPPING"
 	InvalidEndpoint          Cause = "INVALID_ENDPOINT"
 	IntegrationNotServed     Cause = "INTEGRATION_NOT_SERVED"
-	TemplateNotServed        Cause = "TEMPLATE_NOT_SERVED"
+	TemplateError            Cause = "TEMPLATE_ERROR"
 	MockStatusInvalid        Cause = "MOCK_STATUS_INVALID"
 	UnsupportedMediaType     Cause = "UNSUPPORTED_MEDIA_TYPE"
 	IntegrationTimeout       Cause = "INTEGRATION_TIMEOUT"
@@ -78,11 +78,11 @@ var catalog = []CauseInfo{
 		Meaning: "The method's integration type (AWS, AWS_PROXY, VPC_LINK) loads but is not served by this version of Archway yet.",
 		AWS:     "No AWS equivalent: AWS serves every type. `archway validate` warns about such methods.",
 		Fix:     "Use an HTTP, HTTP_PROXY or MOCK integration for this method, or upgrade Archway."},
-	{Cause: TemplateNotServed, ResponseType: apigw.APIConfigurationError, Message: msgISE, Spaced: true,
+	{Cause: TemplateError, ResponseType: apigw.APIConfigurationError, Message: msgISE, Spaced: true,
 		LogLine: configErrPrefix + "Unable to transform request",
-		Meaning: "A mapping template uses VTL (directives, $input, $util) that this version of Archway does not evaluate yet; only $context.* and $stageVariables.* substitution is served.",
-		AWS:     "No AWS equivalent; AWS evaluates VTL. `archway validate` warns about such templates.",
-		Fix:     "Limit the template to $context and $stageVariables references, or upgrade Archway."},
+		Meaning: "A mapping template failed: it does not parse, or it failed while rendering (an invalid JSONPath, a loop or output limit, a method error). The detail names the template and its line:col.",
+		AWS:     "API_CONFIGURATION_ERROR, 500 Internal server error (LocalStack; AWS's log wording is not recorded).",
+		Fix:     "Fix the template at the line:col given in the execution log; `archway validate` reports parse errors with their position."},
 	{Cause: MockStatusInvalid, ResponseType: apigw.APIConfigurationError, Message: msgISE, Spaced: true,
 		LogLine: configErrPrefix + "Unable to parse statusCode from the MOCK request template output",
 		Meaning: "A MOCK integration's request template did not produce JSON with an integer statusCode.",

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/archway-gw/archway/internal/apigw"
 	"github.com/google/go-cmp/cmp"
@@ -154,6 +155,7 @@ func TestSyntaxErrorPosition(t *testing.T) {
 		{name: "json", data: "{\n  \"a\": 1,,\n}", want: "f.json:2:"},
 		{name: "yaml", data: "a: [1,\nb: 2\n", want: "f.json:1:"},
 		{name: "empty", data: "", want: "f.json:1:1: not valid JSON"},
+		{name: "alias bomb", data: aliasBomb, want: "f.yaml:1:", file: "f.yaml"},
 		{name: "empty yaml", data: "# nothing\n", want: "f.yaml:1:1: empty document", file: "f.yaml"},
 	}
 	for _, tc := range tests {
@@ -173,6 +175,17 @@ func TestSyntaxErrorPosition(t *testing.T) {
 		})
 	}
 }
+
+// aliasBomb expands to 10^8 values if aliases are followed without a limit.
+const aliasBomb = `a: &a ["x","x","x","x","x","x","x","x","x","x"]
+b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]
+c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]
+d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]
+e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]
+f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]
+g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f,*f]
+h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g,*g]
+`
 
 func TestVars(t *testing.T) {
 	const doc = `{"swagger": "2.0", "info": {"title": "V", "version": "1"}, "paths": {"/p": {"get": {
@@ -458,6 +471,9 @@ func FuzzImport(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		lf, _ := os.OpenFile("/tmp/fuzzlog", os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+		fmt.Fprintf(lf, "%s start %d\n", time.Now().Format("15:04:05.000"), len(data))
+		defer func() { fmt.Fprintf(lf, "%s end\n", time.Now().Format("15:04:05.000")); lf.Close() }()
 		api, diags, err := Import("fuzz", data, Options{Vars: map[string]string{"uri": "http://backend.example"}})
 		if err != nil {
 			return

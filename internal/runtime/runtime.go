@@ -36,6 +36,8 @@ type API struct {
 	ID        string
 	Name      string
 	Router    *router.Router[*pipeline.Method]
+	// Resources maps each resource path to its methods (for test-invoke).
+	Resources map[string]map[string]*pipeline.Method
 	Responses *gatewayresponse.Set
 	Stages    map[string]*Stage
 	// Debug is true when any stage has debug on; it applies to requests
@@ -119,7 +121,7 @@ func Compile(inputs []Input, backend *pipeline.Backend) (*Snapshot, []Problem, e
 func compileAPI(in Input, backend *pipeline.Backend) (*API, []Problem) {
 	a := in.API
 	var probs []Problem
-	api := &API{ID: a.ID, Name: a.Name, Stages: map[string]*Stage{}}
+	api := &API{ID: a.ID, Name: a.Name, Stages: map[string]*Stage{}, Resources: map[string]map[string]*pipeline.Method{}}
 	routes := make([]router.Route[*pipeline.Method], 0, len(a.Resources))
 	for _, res := range a.Resources {
 		methods := map[string]*pipeline.Method{}
@@ -131,6 +133,7 @@ func compileAPI(in Input, backend *pipeline.Backend) (*API, []Problem) {
 			}
 		}
 		routes = append(routes, router.Route[*pipeline.Method]{Path: res.Path, Methods: methods})
+		api.Resources[res.Path] = methods
 	}
 	r, err := router.New(routes)
 	if err != nil {

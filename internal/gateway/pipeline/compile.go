@@ -74,12 +74,14 @@ func Compile(apiID, resourcePath string, am *apigw.Method, backend *Backend) (*M
 		m.reqMaps = append(m.reqMaps, rm)
 	}
 	if len(in.RequestTemplates) > 0 {
-		m.reqTemplates = map[string]Template{}
-		for ct, src := range in.RequestTemplates {
-			m.reqTemplates[strings.ToLower(ct)] = CompileTemplate(src)
-			if NeedsVTL(src) {
-				warn("request template for "+ct+" uses VTL, which this version does not evaluate yet; requests fail with TEMPLATE_NOT_SERVED", "limit the template to $context/$stageVariables references")
+		m.reqTemplates = map[string]*Template{}
+		for _, ct := range sortedKeys(in.RequestTemplates) {
+			name := fmt.Sprintf("%s %s request template %s", am.HTTPMethod, resourcePath, ct)
+			t, err := CompileTemplate(name, in.RequestTemplates[ct])
+			if err != nil {
+				warn(err.Error()+"; AWS accepts the definition and fails the requests that use this template (TEMPLATE_ERROR)", "fix the template at that line and column")
 			}
+			m.reqTemplates[strings.ToLower(ct)] = t
 		}
 	}
 	compileResponses(m, in, warn, fail)
@@ -135,14 +137,16 @@ func compileResponses(m *Method, in *apigw.Integration, warn, fail func(string, 
 			ir.params = append(ir.params, ResponseMapping{header: h, src: src})
 		}
 		if len(r.ResponseTemplates) > 0 {
-			ir.templates = map[string]Template{}
+			ir.templates = map[string]*Template{}
 			keys := sortedKeys(r.ResponseTemplates)
 			ir.firstType = strings.ToLower(keys[0])
 			for _, ct := range keys {
-				ir.templates[strings.ToLower(ct)] = CompileTemplate(r.ResponseTemplates[ct])
-				if NeedsVTL(r.ResponseTemplates[ct]) {
-					warn("response template for "+ct+" uses VTL, which this version does not evaluate yet", "limit the template to $context/$stageVariables references")
+				name := fmt.Sprintf("%s %s response %s template %s", m.HTTPMethod, m.ResourcePath, r.Key, ct)
+				t, err := CompileTemplate(name, r.ResponseTemplates[ct])
+				if err != nil {
+					warn(err.Error()+"; AWS accepts the definition and fails the requests that use this template (TEMPLATE_ERROR)", "fix the template at that line and column")
 				}
+				ir.templates[strings.ToLower(ct)] = t
 			}
 		}
 		if r.IsDefault() {

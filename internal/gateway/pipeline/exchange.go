@@ -14,6 +14,7 @@ import (
 	"github.com/archway-gw/archway/internal/exec"
 	"github.com/archway-gw/archway/internal/gateway/gatewayresponse"
 	"github.com/archway-gw/archway/internal/gateway/router"
+	"github.com/archway-gw/archway/internal/mapping"
 )
 
 // Stage is the compiled per-stage state a request sees.
@@ -34,8 +35,11 @@ type Exchange struct {
 	Body []byte
 	// Err is set when the request failed; it fills $context.error.*.
 	Err *diag.Error
-	// Response is what the method produced (nil when it streamed it itself).
-	Response *Response
+	// Overrides are what mapping templates set through
+	// $context.requestOverride and $context.responseOverride.
+	Overrides *mapping.Overrides
+
+	tmplCtx *mapping.RequestContext
 }
 
 // Response is a buffered method response.

@@ -30,7 +30,7 @@ type IntegrationResponse struct {
 	Code      string
 	pattern   *regexp.Regexp // nil for the default response
 	params    []ResponseMapping
-	templates map[string]Template
+	templates map[string]*Template
 	firstType string
 }
 
@@ -55,7 +55,7 @@ type Method struct {
 	backendVerb  string // integration httpMethod; "" means the client's
 	timeout      time.Duration
 	reqMaps      []RequestMapping
-	reqTemplates map[string]Template
+	reqTemplates map[string]*Template
 	passthrough  apigw.PassthroughBehavior
 	responses    []*IntegrationResponse // non-default ones first, in definition order
 	defaultResp  *IntegrationResponse
@@ -97,7 +97,7 @@ func (m *Method) Serve(ctx context.Context, x *Exchange, w http.ResponseWriter) 
 	}
 	switch m.Type {
 	case apigw.IntegrationMock:
-		return m.serveMock(x)
+		return m.serveMock(ctx, x)
 	case apigw.IntegrationHTTPProxy:
 		return nil, m.serveHTTPProxy(ctx, x, w)
 	default:

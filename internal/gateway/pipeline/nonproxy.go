@@ -13,6 +13,8 @@ import (
 
 	"github.com/archway-gw/archway/internal/apigw"
 	"github.com/archway-gw/archway/internal/diag"
+	"github.com/archway-gw/archway/internal/exec"
+	"github.com/archway-gw/archway/internal/mapping"
 )
 
 // maxResponseBody bounds a buffered backend response (API Gateway's 10 MB).
@@ -20,15 +22,16 @@ const maxResponseBody = apigw.MaxPayloadBytes
 
 func (m *Method) serveHTTP(ctx context.Context, x *Exchange) (*Response, error) {
 	mr := m.mapRequest(x)
-	target, err := m.endpoint(x, mr, "")
-	if err != nil {
-		return nil, err
-	}
-	body, err := m.requestBody(x)
+	body, err := m.requestBody(ctx, x)
 	if err != nil {
 		return nil, err
 	}
 	x.Rec.EndpointBody = body
+	mr.applyOverrides(x.Overrides)
+	target, err := m.endpoint(x, mr, "")
+	if err != nil {
+		return nil, err
+	}
 	var rd io.Reader
 	if len(body) > 0 {
 		rd = strings.NewReader(string(body))
@@ -65,7 +68,7 @@ func (m *Method) serveHTTP(ctx context.Context, x *Exchange) (*Response, error) 
 	rec.IntegrationStatus = resp.StatusCode
 	rec.EndpointRespHeaders = headerKVs(resp.Header)
 	rec.EndpointRespBody, rec.EndpointRespBodyKept = rb, true
-	out, err := m.integrationResponse(x, strconv.Itoa(resp.StatusCode), resp.Header, rb)
+	out, err := m.integrationResponse(ctx, x, strconv.Itoa(resp.StatusCode), resp.Header, rb)
 	if err != nil {
 		return nil, err
 	}
@@ -75,7 +78,7 @@ func (m *Method) serveHTTP(ctx context.Context, x *Exchange) (*Response, error) 
 
 // requestBody applies the request template selected by Content-Type, or the
 // passthrough behaviour when none matches.
-func (m *Method) requestBody(x *Exchange) ([]byte, error) {
+func (m *Method) requestBody(ctx context.Context, x *Exchange) ([]byte, error) {
 	if len(m.reqTemplates) == 0 {
 		if m.passthrough == apigw.PassthroughNever {
 			return nil, diag.New(diag.PhaseIntegrationRequest, unsupportedMediaType, "passthroughBehavior NEVER and no request template")
@@ -90,7 +93,7 @@ func (m *Method) requestBody(x *Exchange) ([]byte, error) {
 		}
 		return nil, diag.Newf(diag.PhaseIntegrationRequest, unsupportedMediaType, "no request template for Content-Type %q and passthroughBehavior %s", ct, m.passthrough)
 	}
-	s, err := t.Render(x, x.Body)
+	s, err := t.Render(ctx, x, x.Body)
 	if err != nil {
 		return nil, err
 	}
@@ -112,10 +115,10 @@ func mediaType(ct string) string {
 
 var mockStatusRE = regexp.MustCompile(`"?statusCode"?\s*:\s*(-?\d+)\s*[,}\s]`)
 
-func (m *Method) serveMock(x *Exchange) (*Response, error) {
+func (m *Method) serveMock(ctx context.Context, x *Exchange) (*Response, error) {
 	code := ""
 	if len(m.reqTemplates) > 0 {
-		body, err := m.requestBody(x)
+		body, err := m.requestBody(ctx, x)
 		if err != nil {
 			return nil, err
 		}
@@ -125,7 +128,7 @@ func (m *Method) serveMock(x *Exchange) (*Response, error) {
 		}
 		code = string(match[1])
 	}
-	return m.integrationResponse(x, code, http.Header{}, nil)
+	return m.integrationResponse(ctx, x, code, http.Header{}, nil)
 }
 
 func truncate(s string, n int) string {
@@ -148,7 +151,7 @@ func (m *Method) selectResponse(value string) *IntegrationResponse {
 	return m.defaultResp
 }
 
-func (m *Method) integrationResponse(x *Exchange, value string, h http.Header, body []byte) (*Response, error) {
+func (m *Method) integrationResponse(ctx context.Context, x *Exchange, value string, h http.Header, body []byte) (*Response, error) {
 	ir := m.selectResponse(value)
 	if ir == nil {
 		return nil, diag.Newf(diag.PhaseIntegrationResponse, diag.NoMatchingIntegrationRsp, "Endpoint Response Status Code: %s", value)
@@ -159,7 +162,7 @@ func (m *Method) integrationResponse(x *Exchange, value string, h http.Header, b
 	out := &Response{Status: ir.Status, Header: http.Header{}}
 	out.Header["Content-Type"] = []string{"application/json"}
 	if t, ct := ir.template(x.Req.Header.Get("Accept")); t != nil {
-		s, err := t.Render(x, body)
+		s, err := t.Render(ctx, x, body)
 		if err != nil {
 			return nil, err
 		}
@@ -182,12 +185,51 @@ func (m *Method) integrationResponse(x *Exchange, value string, h http.Header, b
 			out.Header[name] = []string{v}
 		}
 	}
+	applyResponseOverrides(out, x.Overrides)
 	return out, nil
+}
+
+// applyResponseOverrides applies $context.responseOverride.status and
+// .header.* set by the request or response template.
+func applyResponseOverrides(out *Response, ov *mapping.Overrides) {
+	if ov == nil {
+		return
+	}
+	if ov.ResponseStatus != 0 {
+		out.Status = ov.ResponseStatus
+	}
+	for _, h := range ov.ResponseHeader {
+		out.Header[http.CanonicalHeaderKey(h.Name)] = h.Values
+	}
+}
+
+// applyOverrides applies $context.requestOverride.* set by the request
+// template to the endpoint request.
+func (mr *mappedRequest) applyOverrides(ov *mapping.Overrides) {
+	if ov == nil {
+		return
+	}
+	for _, h := range ov.RequestHeader {
+		mr.header[http.CanonicalHeaderKey(h.Name)] = h.Values
+	}
+	for _, q := range ov.RequestQuerystring {
+		for _, v := range q.Values {
+			mr.query = append(mr.query, exec.KV{Key: q.Name, Value: v})
+		}
+	}
+	for _, p := range ov.RequestPath {
+		if mr.path == nil {
+			mr.path = map[string]string{}
+		}
+		if len(p.Values) > 0 {
+			mr.path[p.Name] = p.Values[len(p.Values)-1]
+		}
+	}
 }
 
 // template picks the response template for the client's Accept: the first
 // Accept media type with a template, else application/json, else the first.
-func (ir *IntegrationResponse) template(accept string) (Template, string) {
+func (ir *IntegrationResponse) template(accept string) (*Template, string) {
 	if len(ir.templates) == 0 {
 		return nil, ""
 	}

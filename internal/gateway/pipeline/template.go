@@ -1,64 +1,144 @@
 package pipeline
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
 	"strings"
 
 	"github.com/archway-gw/archway/internal/diag"
-	"github.com/archway-gw/archway/internal/gateway/gatewayresponse"
+	"github.com/archway-gw/archway/internal/mapping"
+	"github.com/archway-gw/archway/internal/vtl"
 )
 
-// Template is a compiled mapping template.
-type Template interface {
-	// Render evaluates the template for the exchange over body (the request
-	// body for request templates, the endpoint response body for response ones).
-	Render(x *Exchange, body []byte) (string, error)
+// Template is a compiled mapping template (VTL over the AWS context).
+type Template struct {
+	name string
+	t    *vtl.Template
+	// parseErr is kept when the template does not parse: AWS accepts such
+	// definitions and fails the requests that use the template.
+	parseErr error
 }
 
-// CompileTemplate compiles a mapping template. Until the VTL engine is wired
-// in, templates that only reference $context.* and $stageVariables.* are
-// served by substitution (which is what VTL yields for them); any other
-// template loads, is reported by NeedsVTL, and fails at run time with
-// TEMPLATE_NOT_SERVED.
-func CompileTemplate(src string) Template {
-	if NeedsVTL(src) {
-		return notServed{}
+// CompileTemplate parses a mapping template once. A parse error is returned
+// for the compile report (with template line:col) and is also kept, so the
+// method still loads and its requests fail with TEMPLATE_ERROR.
+func CompileTemplate(name, src string) (*Template, error) {
+	t, err := vtl.Parse(name, src)
+	if err != nil {
+		return &Template{name: name, parseErr: err}, err
 	}
-	return substTemplate{gatewayresponse.CompileTemplate(src)}
+	return &Template{name: name, t: t}, nil
 }
 
-type substTemplate struct{ t *gatewayresponse.Template }
-
-func (s substTemplate) Render(x *Exchange, _ []byte) (string, error) {
-	var b strings.Builder
-	s.t.Render(&b, x)
-	return b.String(), nil
+// Render evaluates the template for the exchange over body (the request body
+// for request templates, the endpoint response body for response templates).
+// Overrides the template sets are merged into x.Overrides.
+func (t *Template) Render(ctx context.Context, x *Exchange, body []byte) (string, error) {
+	if t.parseErr != nil {
+		return "", diag.Wrap(diag.PhaseIntegrationRequest, diag.TemplateError, t.parseErr, "template "+t.name+" does not parse")
+	}
+	in := x.mappingInput(body)
+	out, ov, err := mapping.Render(ctx, t.t, in)
+	if err != nil {
+		var verr *vtl.Error
+		detail := "template " + t.name
+		if errors.As(err, &verr) {
+			detail = fmt.Sprintf("template %s at line %d, column %d", t.name, verr.Line, verr.Col)
+		}
+		return "", diag.Wrap(diag.PhaseIntegrationRequest, diag.TemplateError, err, detail)
+	}
+	x.Overrides = ov
+	return out, nil
 }
 
-type notServed struct{}
-
-func (notServed) Render(*Exchange, []byte) (string, error) {
-	return "", diag.New(diag.PhaseIntegrationRequest, diag.TemplateNotServed, "the template uses VTL beyond $context/$stageVariables substitution")
+// mappingInput builds what a template sees from the exchange. The AWS
+// context is built once per exchange and shared by its templates.
+func (x *Exchange) mappingInput(body []byte) *mapping.Input {
+	if x.tmplCtx == nil {
+		x.tmplCtx = x.requestContext()
+	}
+	in := &mapping.Input{
+		Body:           body,
+		PathParams:     make([]mapping.Param, 0, len(x.Params)),
+		QueryParams:    queryParams(x.Req.URL.RawQuery),
+		Headers:        mapping.TemplateHeaders(headerParams(x.Req.Header)),
+		StageVariables: stageParams(x.Stage),
+		Context:        x.tmplCtx,
+		Overrides:      x.Overrides,
+	}
+	for _, p := range x.Params {
+		in.PathParams = append(in.PathParams, mapping.Param{Name: p.Name, Value: p.Value})
+	}
+	return in
 }
 
-// NeedsVTL reports whether a template uses anything beyond $context.* and
-// $stageVariables.* references: directives, $input, $util or variables.
-func NeedsVTL(src string) bool {
-	for i := 0; i < len(src); i++ {
-		switch src[i] {
-		case '#':
-			if i+1 < len(src) && (isLetter(src[i+1]) || src[i+1] == '{' || src[i+1] == '#' || src[i+1] == '*') {
-				return true
-			}
-		case '$':
-			rest := src[i+1:]
-			rest = strings.TrimPrefix(rest, "!")
-			rest = strings.TrimPrefix(rest, "{")
-			if rest != "" && isLetter(rest[0]) && !strings.HasPrefix(rest, "context.") && !strings.HasPrefix(rest, "stageVariables") {
-				return true
+func (x *Exchange) requestContext() *mapping.RequestContext {
+	r := x.Rec
+	c := &mapping.RequestContext{
+		ResourcePath:      r.ResourcePath,
+		HTTPMethod:        r.HTTPMethod,
+		ExtendedRequestID: r.ExtendedRequestID,
+		RequestTime:       x.Context("requestTime"),
+		Path:              x.Context("path"),
+		AccountID:         x.Context("accountId"),
+		Protocol:          r.Protocol,
+		Stage:             r.Stage,
+		DomainPrefix:      x.Context("domainPrefix"),
+		RequestTimeEpoch:  r.Start.UnixMilli(),
+		RequestID:         r.RequestID,
+		DomainName:        x.Context("domainName"),
+		APIID:             x.APIID,
+		Identity:          mapping.Identity{SourceIP: r.SourceIP, UserAgent: r.UserAgent},
+	}
+	if x.Err != nil {
+		info := x.Err.Info()
+		c.Error = mapping.ErrorContext{Message: info.Message, MessageString: x.Context("error.messageString"), ResponseType: string(info.ResponseType)}
+	}
+	return c
+}
+
+// queryParams lists query parameters, decoded; a repeated name keeps the
+// last value, as AWS's single-value view does.
+func queryParams(raw string) []mapping.Param {
+	var out []mapping.Param
+	for raw != "" {
+		var kv string
+		kv, raw, _ = strings.Cut(raw, "&")
+		if kv == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(kv, "=")
+		k, v = formUnescape(k), formUnescape(v)
+		replaced := false
+		for i := range out {
+			if out[i].Name == k {
+				out[i].Value, replaced = v, true
 			}
 		}
+		if !replaced {
+			out = append(out, mapping.Param{Name: k, Value: v})
+		}
 	}
-	return false
+	return out
 }
 
-func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+func headerParams(h http.Header) []mapping.Param {
+	out := make([]mapping.Param, 0, len(h))
+	for _, k := range sortedKeys(h) {
+		out = append(out, mapping.Param{Name: k, Value: strings.Join(h[k], ",")})
+	}
+	return out
+}
+
+func stageParams(st *Stage) []mapping.Param {
+	if st == nil {
+		return nil
+	}
+	out := make([]mapping.Param, 0, len(st.Variables))
+	for _, k := range sortedKeys(st.Variables) {
+		out = append(out, mapping.Param{Name: k, Value: st.Variables[k]})
+	}
+	return out
+}
