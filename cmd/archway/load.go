@@ -15,14 +15,14 @@ import (
 
 // loadFlags are the definition-related flags shared by serve and validate.
 type loadFlags struct {
-	stage      string
-	stageVars  []string
-	vars       []string
-	logLevel   string
-	dataTrace  bool
-	accessLog  string
-	debug      bool
-	listen     string
+	stage     string
+	stageVars []string
+	vars      []string
+	logLevel  string
+	dataTrace bool
+	accessLog string
+	debug     bool
+	listen    string
 }
 
 // loaded is what a target path yields.

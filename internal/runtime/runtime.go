@@ -33,9 +33,9 @@ type Stage struct {
 
 // API is a compiled REST API.
 type API struct {
-	ID        string
-	Name      string
-	Router    *router.Router[*pipeline.Method]
+	ID     string
+	Name   string
+	Router *router.Router[*pipeline.Method]
 	// Resources maps each resource path to its methods (for test-invoke).
 	Resources map[string]map[string]*pipeline.Method
 	Responses *gatewayresponse.Set
