@@ -158,7 +158,7 @@ def cmd_summary(path):
     for tg in targets:
         row = {k: [] for k in (
             "rps", "x_direct", "x_nginx", "add_p50", "add_p99", "add_p999",
-            "cpu_rate", "cpu_rate_x_nginx", "cpu_max", "cpu_max_x_nginx", "rate")}
+            "cpu_rate", "cpu_rate_x_nginx", "cpu_max", "cpu_max_x_nginx", "rate", "saturated")}
         for rep in reps:
             a = tp.get(rep, {})
             if tg in a:
@@ -175,6 +175,7 @@ def cmd_summary(path):
             b = lt.get(rep, {})
             if tg in b:
                 row["rate"].append(b[tg]["rate"])
+                row["saturated"].append(1 if b[tg].get("saturated") or b.get(direct, {}).get("saturated") else 0)
                 if direct in b:
                     for q, k in (("p50_ms", "add_p50"), ("p99_ms", "add_p99"), ("p999_ms", "add_p999")):
                         row[k].append(b[tg][q] - b[direct][q])
@@ -200,8 +201,9 @@ def cmd_summary(path):
     table = [hdr]
     for tg in targets:
         r = rows[tg]
+        sat = sum(r["saturated"])
         table.append([
-            tg,
+            tg + (f" [sat {sat}/{len(r['saturated'])}]" if sat else ""),
             fmt_range(r["rps"], 0),
             fmt_range(r["x_direct"], 2),
             fmt_range(r["x_nginx"], 2),
@@ -218,6 +220,9 @@ def cmd_summary(path):
         print("  ".join(str(c).ljust(widths[j]) if j == 0 else str(c).rjust(widths[j]) for j, c in enumerate(row)))
         if i == 0:
             print("  ".join("-" * w for w in widths))
+    if any(sum(rows[tg]["saturated"]) for tg in targets):
+        print("\n[sat k/n]: in k of n repetitions this target or the direct origin did not sustain the open-loop rate\n"
+              "(errors or achieved < 95%): its latency there is an overloaded queue, not added latency. Lower VEGETA_RATE.")
     if len(reps) < 5:
         print(f"\nnote: {len(reps)} repetition(s); BENCH.md asks for at least 5 before quoting a ratio.")
 

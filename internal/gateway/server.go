@@ -166,6 +166,7 @@ func (s *Server) serveMethod(w http.ResponseWriter, x *pipeline.Exchange, api *r
 		rec.Query = queryKVs(r.URL.RawQuery)
 		if st.Log.DataTrace {
 			rec.Headers = headerKVs(r.Header)
+			x.Trace = true
 		}
 	}
 	if r.ContentLength > apigw.MaxPayloadBytes {
@@ -205,7 +206,9 @@ func (s *Server) writeResponse(w http.ResponseWriter, x *pipeline.Exchange, resp
 	pipeline.SetIDs(h, x)
 	x.Rec.Status = resp.Status
 	x.Rec.ResponseBody, x.Rec.ResponseBodyKept = resp.Body, true
-	x.Rec.ResponseHeaders = headerKVs(resp.Header)
+	if x.Trace {
+		x.Rec.ResponseHeaders = headerKVs(resp.Header)
+	}
 	x.Rec.ResponseLength = int64(len(resp.Body))
 	w.WriteHeader(resp.Status)
 	w.Write(resp.Body)
@@ -309,8 +312,11 @@ func pickAPI(snap *rt.Snapshot, r *http.Request) (*rt.API, string, error) {
 // before the stage are skipped.
 func splitStage(p string) (string, string) {
 	p = strings.TrimLeft(p, "/")
-	stage, rest, _ := strings.Cut(p, "/")
-	return stage, "/" + rest
+	i := strings.IndexByte(p, '/')
+	if i < 0 {
+		return p, "/"
+	}
+	return p[:i], p[i:]
 }
 
 func queryKVs(raw string) []exec.KV {

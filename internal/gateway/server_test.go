@@ -340,3 +340,51 @@ func TestGatewayResponseCustomisation(t *testing.T) {
 		})
 	}
 }
+
+// TestSeveralAPIsByHost checks that APIs are told apart by Host and that an
+// unknown host is unroutable when more than one API is served.
+func TestSeveralAPIsByHost(t *testing.T) {
+	mk := func(id, msg string) *apigw.RestAPI {
+		m := mock("200", "200")
+		m.Integration.IntegrationResponses[0].ResponseTemplates = map[string]string{"application/json": msg}
+		return &apigw.RestAPI{ID: id, Name: id, Resources: []*apigw.Resource{{Path: "/who", Methods: map[string]*apigw.Method{"GET": m}}}}
+	}
+	stages := []apigw.Stage{{Name: "dev", Debug: true}}
+	snap, _, err := rt.Compile([]rt.Input{{API: mk("abc123", "first"), Stages: stages}, {API: mk("def456", "second"), Stages: stages}}, &pipeline.Backend{Transport: httpx.NewTransport(httpx.TransportOptions{}), Classify: httpx.Classify})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &Server{}
+	srv.Swap(snap)
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+	tests := []struct {
+		host   string
+		status int
+		body   string
+		cause  string
+	}{
+		{"abc123.execute-api.localhost", 200, "first", ""},
+		{"DEF456.execute-api.localhost:8080", 200, "second", ""},
+		{"zzz.execute-api.localhost", 403, `{"message":"Missing Authentication Token"}`, "API_NOT_FOUND"},
+		{"localhost", 403, `{"message":"Missing Authentication Token"}`, "API_NOT_FOUND"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.host, func(t *testing.T) {
+			req, _ := http.NewRequest("GET", hs.URL+"/dev/who", nil)
+			req.Host = tc.host
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tc.status || string(b) != tc.body {
+				t.Fatalf("got %d %q, want %d %q", resp.StatusCode, b, tc.status, tc.body)
+			}
+			if got := resp.Header.Get(CauseHeader); got != tc.cause {
+				t.Errorf("cause %q, want %q", got, tc.cause)
+			}
+		})
+	}
+}

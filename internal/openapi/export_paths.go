@@ -302,7 +302,7 @@ func (e *exporter) headers(mr *apigw.MethodResponse) *node {
 			h.set("description", d)
 			doc.del("description")
 		}
-		if mr.ResponseParameters[key] && e.oas3 {
+		if mr.ResponseParameters[key] {
 			h.set("required", boolNode(true))
 		}
 		e.appendDoc(h, doc)

@@ -33,6 +33,8 @@ type Exchange struct {
 	Params []router.Param
 	// Body is the buffered request body, when the method needs it buffered.
 	Body []byte
+	// Trace is true when the stage logs headers and bodies (data trace).
+	Trace bool
 	// Err is set when the request failed; it fills $context.error.*.
 	Err *diag.Error
 	// Overrides are what mapping templates set through
@@ -40,6 +42,7 @@ type Exchange struct {
 	Overrides *mapping.Overrides
 
 	tmplCtx *mapping.RequestContext
+	traceID string
 }
 
 // Response is a buffered method response.

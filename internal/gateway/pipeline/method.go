@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/archway-gw/archway/internal/apigw"
@@ -113,7 +114,11 @@ type mappedRequest struct {
 }
 
 func (m *Method) mapRequest(x *Exchange) mappedRequest {
-	mr := mappedRequest{header: http.Header{}}
+	var mr mappedRequest
+	if len(m.reqMaps) == 0 {
+		return mr
+	}
+	mr.header = http.Header{}
 	for _, rm := range m.reqMaps {
 		v, ok := rm.src.requestValue(x)
 		if !ok {
@@ -222,7 +227,9 @@ func (m *Method) serveHTTPProxy(ctx context.Context, x *Exchange, w http.Respons
 		req.Header[k] = v
 	}
 	m.gatewayHeaders(req, x)
-	x.Rec.EndpointHeaders = headerKVs(req.Header)
+	if x.Trace {
+		x.Rec.EndpointHeaders = headerKVs(req.Header)
+	}
 	resp, cancel, err := m.send(ctx, x, req)
 	if err != nil {
 		return err
@@ -232,7 +239,9 @@ func (m *Method) serveHTTPProxy(ctx context.Context, x *Exchange, w http.Respons
 	rec := x.Rec
 	rec.IntegrationReceived = true
 	rec.IntegrationStatus = resp.StatusCode
-	rec.EndpointRespHeaders = headerKVs(resp.Header)
+	if x.Trace {
+		rec.EndpointRespHeaders = headerKVs(resp.Header)
+	}
 	h := w.Header()
 	for k, vs := range resp.Header {
 		if remappedProxyResponse[k] {
@@ -254,7 +263,9 @@ func (m *Method) serveHTTPProxy(ctx context.Context, x *Exchange, w http.Respons
 	SetIDs(h, x)
 	// Read the first bytes before committing the status, so that a backend
 	// that fails right away still gets a classified gateway response.
-	buf := make([]byte, 32*1024)
+	bp := bufPool.Get().(*[]byte)
+	defer bufPool.Put(bp)
+	buf := *bp
 	n, rerr := io.ReadFull(resp.Body, buf)
 	if rerr != nil && rerr != io.EOF && rerr != io.ErrUnexpectedEOF {
 		rec.IntegrationEnd = time.Now()
@@ -285,13 +296,36 @@ func (m *Method) serveHTTPProxy(ctx context.Context, x *Exchange, w http.Respons
 	return nil
 }
 
+// bufPool holds the copy buffers of streamed responses.
+var bufPool = sync.Pool{New: func() any {
+	b := make([]byte, 32*1024)
+	return &b
+}}
+
 func (m *Method) gatewayHeaders(req *http.Request, x *Exchange) {
 	req.Header["X-Amzn-Apigateway-Api-Id"] = []string{m.APIID}
 	req.Header["X-Amzn-Trace-Id"] = []string{traceID(x)}
 }
 
+// traceID is the X-Amzn-Trace-Id of the exchange, made once.
 func traceID(x *Exchange) string {
-	return "Root=1-" + strconv.FormatInt(x.Rec.Start.Unix(), 16) + "-" + strings.ReplaceAll(x.Rec.RequestID, "-", "")[:24]
+	if x.traceID == "" {
+		id := x.Rec.RequestID
+		var b strings.Builder
+		b.Grow(40)
+		b.WriteString("Root=1-")
+		b.WriteString(strconv.FormatInt(x.Rec.Start.Unix(), 16))
+		b.WriteByte('-')
+		n := 0
+		for i := 0; i < len(id) && n < 24; i++ {
+			if id[i] != '-' {
+				b.WriteByte(id[i])
+				n++
+			}
+		}
+		x.traceID = b.String()
+	}
+	return x.traceID
 }
 
 func copyClientHeaders(dst, src http.Header) {

@@ -51,7 +51,9 @@ func (m *Method) serveHTTP(ctx context.Context, x *Exchange) (*Response, error) 
 	}
 	req.Header["X-Amzn-Apigateway-Api-Id"] = []string{m.APIID}
 	req.Header["X-Amzn-Trace-Id"] = []string{traceID(x)}
-	x.Rec.EndpointHeaders = headerKVs(req.Header)
+	if x.Trace {
+		x.Rec.EndpointHeaders = headerKVs(req.Header)
+	}
 	resp, cancel, err := m.send(ctx, x, req)
 	if err != nil {
 		return nil, err
@@ -66,7 +68,9 @@ func (m *Method) serveHTTP(ctx context.Context, x *Exchange) (*Response, error) 
 	rec := x.Rec
 	rec.IntegrationReceived = true
 	rec.IntegrationStatus = resp.StatusCode
-	rec.EndpointRespHeaders = headerKVs(resp.Header)
+	if x.Trace {
+		rec.EndpointRespHeaders = headerKVs(resp.Header)
+	}
 	rec.EndpointRespBody, rec.EndpointRespBodyKept = rb, true
 	out, err := m.integrationResponse(ctx, x, strconv.Itoa(resp.StatusCode), resp.Header, rb)
 	if err != nil {

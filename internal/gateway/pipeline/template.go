@@ -16,6 +16,10 @@ import (
 type Template struct {
 	name string
 	t    *vtl.Template
+	// literal is the output of a template with no references or directives,
+	// served without evaluation.
+	literal   string
+	isLiteral bool
 	// parseErr is kept when the template does not parse: AWS accepts such
 	// definitions and fails the requests that use the template.
 	parseErr error
@@ -25,6 +29,9 @@ type Template struct {
 // for the compile report (with template line:col) and is also kept, so the
 // method still loads and its requests fail with TEMPLATE_ERROR.
 func CompileTemplate(name, src string) (*Template, error) {
+	if !strings.ContainsAny(src, "$#") {
+		return &Template{name: name, literal: src, isLiteral: true}, nil
+	}
 	t, err := vtl.Parse(name, src)
 	if err != nil {
 		return &Template{name: name, parseErr: err}, err
@@ -36,6 +43,9 @@ func CompileTemplate(name, src string) (*Template, error) {
 // for request templates, the endpoint response body for response templates).
 // Overrides the template sets are merged into x.Overrides.
 func (t *Template) Render(ctx context.Context, x *Exchange, body []byte) (string, error) {
+	if t.isLiteral {
+		return t.literal, nil
+	}
 	if t.parseErr != nil {
 		return "", diag.Wrap(diag.PhaseIntegrationRequest, diag.TemplateError, t.parseErr, "template "+t.name+" does not parse")
 	}
