@@ -72,6 +72,7 @@ var runners = map[string]runner{
 	"gateway-response-crud":        runGatewayResponseCRUD,
 	"gateway-response-inheritance": runGatewayResponseInheritance,
 	"integration-http":             runIntegrationHTTP,
+	"integration-headers":          runIntegrationHeaders,
 	"execution-log":                runExecutionLog,
 }
 

@@ -14,7 +14,7 @@ var vectorsDir = filepath.Join("..", "..", "..", "shared", "conformance")
 // requiredKinds must each have passing vectors: the foundation serves them.
 var requiredKinds = []string{
 	"routing", "error-response", "error-response+execution-log", "integration-response",
-	"gateway-response-default", "gateway-response-crud", "gateway-response-inheritance", "integration-http",
+	"gateway-response-default", "gateway-response-crud", "gateway-response-inheritance", "integration-http", "integration-headers",
 }
 
 func TestConformanceVectors(t *testing.T) {

@@ -75,10 +75,13 @@ var dropRequestHeaders = map[string]bool{
 	"Max-Forwards": true, "Proxy-Authenticate": true, "Server": true, "Te": true,
 	"Transfer-Encoding": true, "Trailer": true, "Upgrade": true, "Www-Authenticate": true,
 	"Keep-Alive": true, "Proxy-Connection": true, "Via": true, "Host": true,
+	// Recorded on AWS (TestApiGatewayHeaderRemapping, HTTP_PROXY): a client
+	// Content-Encoding does not reach the backend.
+	"Content-Encoding": true,
 }
 
 // mapped request headers AWS silently drops for HTTP integrations.
-var dropMappedHTTP = map[string]bool{"Via": true, "Proxy-Authenticate": true, "Connection": true, "Te": true}
+var dropMappedHTTP = map[string]bool{"Via": true, "Proxy-Authenticate": true, "Connection": true, "Te": true, "Expect": true}
 
 // remappedProxyResponse are backend response headers returned as x-amzn-Remapped-*.
 var remappedProxyResponse = map[string]bool{"Connection": true, "Content-Length": true, "Date": true, "Server": true, "X-Amzn-Requestid": true}
@@ -223,9 +226,7 @@ func (m *Method) serveHTTPProxy(ctx context.Context, x *Exchange, w http.Respons
 	}
 	req.ContentLength = cl
 	copyClientHeaders(req.Header, x.Req.Header)
-	for k, v := range mr.header {
-		req.Header[k] = v
-	}
+	mr.applyHeaders(req)
 	m.gatewayHeaders(req, x)
 	if x.Trace {
 		x.Rec.EndpointHeaders = headerKVs(req.Header)
@@ -305,6 +306,18 @@ var bufPool = sync.Pool{New: func() any {
 func (m *Method) gatewayHeaders(req *http.Request, x *Exchange) {
 	req.Header["X-Amzn-Apigateway-Api-Id"] = []string{m.APIID}
 	req.Header["X-Amzn-Trace-Id"] = []string{traceID(x)}
+}
+
+// applyHeaders sets the mapped headers on the endpoint request; a mapped
+// Host replaces the request's Host, as on AWS.
+func (mr *mappedRequest) applyHeaders(req *http.Request) {
+	for k, v := range mr.header {
+		if k == "Host" {
+			req.Host = v[len(v)-1]
+			continue
+		}
+		req.Header[k] = v
+	}
 }
 
 // traceID is the X-Amzn-Trace-Id of the exchange, made once.

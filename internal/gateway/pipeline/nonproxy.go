@@ -46,9 +46,7 @@ func (m *Method) serveHTTP(ctx context.Context, x *Exchange) (*Response, error) 
 	if ct := x.Req.Header.Get("Content-Type"); ct != "" && len(body) > 0 {
 		req.Header["Content-Type"] = []string{ct}
 	}
-	for k, v := range mr.header {
-		req.Header[k] = v
-	}
+	mr.applyHeaders(req)
 	req.Header["X-Amzn-Apigateway-Api-Id"] = []string{m.APIID}
 	req.Header["X-Amzn-Trace-Id"] = []string{traceID(x)}
 	if x.Trace {
