@@ -1,5 +1,5 @@
 // Command archway runs AWS API Gateway definitions anywhere and explains
-// every failure. Subcommands: serve, validate, conformance, causes.
+// every failure. Subcommands: serve, validate, export, conformance, causes.
 package main
 
 import (
@@ -16,7 +16,7 @@ func main() {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(serveCmd(), validateCmd(), conformanceCmd(), causesCmd())
+	root.AddCommand(serveCmd(), validateCmd(), exportCmd(), conformanceCmd(), causesCmd())
 	if err := root.Execute(); err != nil {
 		fmt.Fprintln(os.Stderr, "archway:", err)
 		os.Exit(exitCode(err))
