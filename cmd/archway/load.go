@@ -23,6 +23,7 @@ type loadFlags struct {
 	accessLog string
 	debug     bool
 	listen    string
+	pprof     string
 }
 
 // loaded is what a target path yields.

@@ -6,6 +6,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"syscall"
@@ -48,6 +50,7 @@ func serveCmd() *cobra.Command {
 	}
 	addDefinitionFlags(cmd, &f)
 	cmd.Flags().StringVar(&f.listen, "listen", "", "listener address (default 127.0.0.1:8080, or listen in archway.yaml)")
+	cmd.Flags().StringVar(&f.pprof, "pprof", "", "serve Go's /debug/pprof on this address (off by default; for profiling)")
 	return cmd
 }
 
@@ -102,6 +105,9 @@ func serve(ctx context.Context, target string, f loadFlags, stdout, stderr io.Wr
 		return fmt.Errorf("listening on %s: %w", listen, err)
 	}
 	printServing(stderr, ln.Addr().String(), snap)
+	if f.pprof != "" {
+		go servePprof(f.pprof, logger)
+	}
 	go watch(ctx, target, f, l.files, stamps, backend, srv, logger)
 	return srv.Run(ctx, ln, 30*time.Second)
 }
@@ -194,4 +200,16 @@ func equalStamps(a, b map[string]time.Time) bool {
 		}
 	}
 	return true
+}
+
+// servePprof serves net/http/pprof on its own listener, never on the gateway's.
+func servePprof(addr string, logger *slog.Logger) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	if err := http.ListenAndServe(addr, mux); err != nil {
+		logger.Error("pprof listener", "error", err.Error())
+	}
 }

@@ -138,7 +138,7 @@ var catalog = []CauseInfo{
 		AWS:     "API_CONFIGURATION_ERROR, 500 (developer guide: handle-errors-in-lambda-integration).",
 		Fix:     "Add a default integration response (responses.default), or a selectionPattern that matches the backend status."},
 	{Cause: NoMatchingMethodResponse, ResponseType: apigw.APIConfigurationError, Message: msgISE, Spaced: true,
-		LogLine: configErrPrefix + "Output mapping refers to an invalid method response",
+		LogLine: configErrPrefix + "Output mapping refers to an invalid method response", LogDetail: true,
 		Meaning: "The selected integration response's statusCode is not declared among the method's responses.",
 		AWS:     "API_CONFIGURATION_ERROR, 500, `Output mapping refers to an invalid method response: <code>` (Knowledge Center api-gateway-internal-server-error).",
 		Fix:     "Declare the status under the method's responses, or change the integration response's statusCode."},

@@ -100,6 +100,9 @@ type CauseInfo struct {
 	Spaced bool
 	// LogLine is the execution-log line AWS writes, without the detail.
 	LogLine string
+	// LogDetail marks lines AWS ends with ": <value>" (the Error's Detail),
+	// such as the status code of an invalid method response.
+	LogDetail bool
 	// Meaning says what happened, for operators.
 	Meaning string
 	// AWS describes the AWS equivalent and the evidence for the mapping.

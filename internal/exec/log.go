@@ -111,16 +111,10 @@ func failureLine(r *Record) string {
 	if line == "" {
 		line = "Execution failed due to configuration error: " + info.Meaning
 	}
-	if r.Err.Detail != "" && info.LogLine != "" && strings.HasPrefix(line, "Execution failed due to configuration error: ") && needsDetail(r) {
+	if info.LogDetail && r.Err.Detail != "" {
 		line += ": " + r.Err.Detail
 	}
 	return line
-}
-
-// needsDetail reports whether AWS appends a value to the failure line (the
-// status code for an invalid method response).
-func needsDetail(r *Record) bool {
-	return r.Err.Cause == "NO_MATCHING_METHOD_RESPONSE"
 }
 
 func bodyText(b []byte, omitted bool) string {
