@@ -366,7 +366,7 @@ func TestLinesFailureDetail(t *testing.T) {
 }
 
 func TestLinesTemplateErrorNamesTemplate(t *testing.T) {
-	t.Skip("BUG: docs/aws-behaviour.md (Mapping templates) says the execution log names the template, line and column of a TEMPLATE_ERROR, but exec.failureLine (log.go:114, needsDetail) only appends the detail for NO_MATCHING_METHOD_RESPONSE; the line is just 'Execution failed due to configuration error: Unable to transform request'")
+	t.Skip("BUG: docs/aws-behaviour.md (Mapping templates) says the execution log names the template, line and column of a TEMPLATE_ERROR, but exec.failureLine (log.go:114) appends the Detail only for causes with LogDetail, which the catalog (diag/catalog.go) sets only on NO_MATCHING_METHOD_RESPONSE; the line is just 'Execution failed due to configuration error: Unable to transform request'")
 	r := base()
 	r.Status = 500
 	r.Err = diag.New(diag.PhaseIntegrationRequest, diag.TemplateError, "template GET /pets request template application/json at line 3, column 7")
