@@ -6,11 +6,14 @@ package config
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
 	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/token"
 )
 
 // FileName is the configuration file looked for in a served directory.
@@ -66,8 +69,8 @@ func Load(path string) (*Config, error) {
 	}
 	var c Config
 	dec := yaml.NewDecoder(bytes.NewReader(data), yaml.Strict())
-	if err := dec.Decode(&c); err != nil {
-		return nil, fmt.Errorf("%s: %s", path, yaml.FormatError(err, false, true))
+	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
+		return nil, positioned(path, err)
 	}
 	dir := filepath.Dir(path)
 	for i := range c.APIs {
@@ -88,4 +91,20 @@ func Load(path string) (*Config, error) {
 		return nil, fmt.Errorf("%s: apis is empty; list at least one definition to serve", path)
 	}
 	return &c, nil
+}
+
+// yamlError is what goccy/go-yaml's decoding errors provide.
+type yamlError interface {
+	GetToken() *token.Token
+	GetMessage() string
+}
+
+// positioned renders a YAML error as path:line:col: message.
+func positioned(path string, err error) error {
+	var ye yamlError
+	if errors.As(err, &ye) && ye.GetToken() != nil {
+		p := ye.GetToken().Position
+		return fmt.Errorf("%s:%d:%d: %s", path, p.Line, p.Column, ye.GetMessage())
+	}
+	return fmt.Errorf("%s: %w", path, err)
 }

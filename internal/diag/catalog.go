@@ -79,7 +79,7 @@ var catalog = []CauseInfo{
 		AWS:     "No AWS equivalent: AWS serves every type. `archway validate` warns about such methods.",
 		Fix:     "Use an HTTP, HTTP_PROXY or MOCK integration for this method, or upgrade Archway."},
 	{Cause: TemplateError, ResponseType: apigw.APIConfigurationError, Message: msgISE, Spaced: true,
-		LogLine: configErrPrefix + "Unable to transform request",
+		LogLine: configErrPrefix + "Unable to transform request", LogDetail: true,
 		Meaning: "A mapping template failed: it does not parse, or it failed while rendering (an invalid JSONPath, a loop or output limit, a method error). The detail names the template and its line:col.",
 		AWS:     "API_CONFIGURATION_ERROR, 500 Internal server error (LocalStack; AWS's log wording is not recorded).",
 		Fix:     "Fix the template at the line:col given in the execution log; `archway validate` reports parse errors with their position."},

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Level is a stage's execution-log level.
@@ -59,7 +60,11 @@ func (r *Record) Lines(o LogOptions) []Line {
 			t = at
 		}
 		if len(msg) > maxLine {
-			msg = msg[:maxLine] + " [TRUNCATED]"
+			cut := maxLine
+			for cut > 0 && !utf8.RuneStart(msg[cut]) {
+				cut-- // never split a UTF-8 character
+			}
+			msg = msg[:cut] + " [TRUNCATED]"
 		}
 		out = append(out, Line{Time: t, Msg: msg})
 	}

@@ -27,7 +27,7 @@ type Input struct {
 type Stage struct {
 	pipeline.Stage
 	Log       exec.LogOptions
-	AccessLog *gatewayresponse.Template // nil when access logging is off
+	AccessLog *AccessLog // nil when access logging is off
 	Debug     bool
 }
 
@@ -174,7 +174,7 @@ func compileStage(a *apigw.RestAPI, st apigw.Stage) (*Stage, *Problem) {
 		Debug: st.Debug,
 	}
 	if f := AccessLogFormat(st.AccessLogFormat); f != "" {
-		cs.AccessLog = gatewayresponse.CompileTemplate(f)
+		cs.AccessLog = &AccessLog{t: gatewayresponse.CompileTemplate(f)}
 	}
 	return cs, nil
 }
@@ -205,4 +205,30 @@ func AccessLogFormat(f string) string {
 		return JSONFormat
 	}
 	return f
+}
+
+// AccessLog is a compiled access-log format.
+type AccessLog struct {
+	t *gatewayresponse.Template
+}
+
+// Render writes one access-log line (without the newline). As on AWS, a
+// variable with no value is written as "-".
+func (a *AccessLog) Render(b *strings.Builder, v gatewayresponse.Vars) {
+	a.t.Render(b, dashVars{v})
+}
+
+type dashVars struct{ v gatewayresponse.Vars }
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func (d dashVars) Context(name string) string       { return dash(d.v.Context(name)) }
+func (d dashVars) StageVariable(name string) string { return dash(d.v.StageVariable(name)) }
+func (d dashVars) MethodRequest(location, name string) string {
+	return dash(d.v.MethodRequest(location, name))
 }

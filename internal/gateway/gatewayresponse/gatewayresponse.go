@@ -42,18 +42,27 @@ type Set struct {
 // Compile resolves every response type against custom (inheritance included)
 // and compiles templates and parameters once.
 func Compile(custom map[apigw.GatewayResponseType]*apigw.GatewayResponse) (*Set, error) {
+	// Check each customisation under its own name first, so an error names
+	// the type the definition wrote (DEFAULT_4XX), not one inheriting it.
+	for _, info := range apigw.GatewayResponseTypes {
+		if gr, ok := custom[info.Type]; ok && gr != nil {
+			if _, err := parseStatus(info.Type, gr.StatusCode); err != nil {
+				return nil, err
+			}
+			if _, err := compileParams(info.Type, gr.ResponseParameters); err != nil {
+				return nil, err
+			}
+		}
+	}
 	s := &Set{byType: map[apigw.GatewayResponseType]*compiled{}}
 	for _, gr := range apigw.EffectiveGatewayResponses(custom) {
 		info, _ := apigw.LookupGatewayResponseType(gr.ResponseType)
-		c := &compiled{info: info}
-		if gr.StatusCode != "" {
-			n, err := strconv.Atoi(gr.StatusCode)
-			if err != nil || n < 100 || n > 599 {
-				return nil, fmt.Errorf("gateway response %s: statusCode %q is not an HTTP status (100-599)", gr.ResponseType, gr.StatusCode)
-			}
-			c.status = n
-			c.customised = gr.StatusCode != info.DefaultStatus
+		c := &compiled{info: info, customised: statusCustomised(custom, info)}
+		n, err := parseStatus(gr.ResponseType, gr.StatusCode)
+		if err != nil {
+			return nil, err
 		}
+		c.status = n
 		c.contentType, c.tmpl = pickTemplate(gr.ResponseTemplates)
 		ps, err := compileParams(gr.ResponseType, gr.ResponseParameters)
 		if err != nil {
@@ -63,6 +72,31 @@ func Compile(custom map[apigw.GatewayResponseType]*apigw.GatewayResponse) (*Set,
 		s.byType[gr.ResponseType] = c
 	}
 	return s, nil
+}
+
+// parseStatus reads a gateway response statusCode; empty is 0 (none).
+func parseStatus(t apigw.GatewayResponseType, code string) (int, error) {
+	if code == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(code)
+	if err != nil || n < 100 || n > 599 {
+		return 0, fmt.Errorf("gateway response %s: statusCode %q is not an HTTP status (100-599)", t, code)
+	}
+	return n, nil
+}
+
+// statusCustomised reports whether the definition sets the status of this
+// type, itself or through DEFAULT_4XX/DEFAULT_5XX when it is not customised.
+func statusCustomised(custom map[apigw.GatewayResponseType]*apigw.GatewayResponse, info apigw.GatewayResponseInfo) bool {
+	if gr, ok := custom[info.Type]; ok && gr != nil {
+		return gr.StatusCode != ""
+	}
+	if info.Parent == "" {
+		return false
+	}
+	gr, ok := custom[info.Parent]
+	return ok && gr != nil && gr.StatusCode != ""
 }
 
 func pickTemplate(tmpls map[string]string) (string, *Template) {
@@ -112,9 +146,9 @@ func compileSource(v string) (param, error) {
 		if ok && (loc == "header" || loc == "path" || loc == "querystring") && name != "" {
 			return param{location: loc, static: name}, nil
 		}
-	case strings.HasPrefix(v, "stageVariables."):
+	case strings.HasPrefix(v, "stageVariables.") && len(v) > len("stageVariables."):
 		return param{stage: strings.TrimPrefix(v, "stageVariables.")}, nil
-	case strings.HasPrefix(v, "context."):
+	case strings.HasPrefix(v, "context.") && len(v) > len("context."):
 		return param{context: strings.TrimPrefix(v, "context.")}, nil
 	}
 	return param{}, fmt.Errorf("value %q is not 'static', method.request.{header,path,querystring}.NAME, stageVariables.NAME or context.NAME", v)

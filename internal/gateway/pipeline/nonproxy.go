@@ -1,7 +1,9 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"mime"
 	"net/http"
@@ -115,7 +117,38 @@ func mediaType(ct string) string {
 	return strings.ToLower(strings.TrimSpace(strings.Split(ct, ";")[0]))
 }
 
-var mockStatusRE = regexp.MustCompile(`"?statusCode"?\s*:\s*(-?\d+)\s*[,}\s]`)
+// mockStatusLenientRE reads a statusCode that opens a non-JSON object, as
+// API Gateway's lenient parser does: the key bare or in matching quotes, an
+// integer value, anything after it ignored.
+var mockStatusLenientRE = regexp.MustCompile(`^\s*\{\s*(?:statusCode|"statusCode"|'statusCode')\s*:\s*(-?\d+)\s*[,}]`)
+
+// mockStatus reads the integration status from a MOCK request template's
+// output: the top-level statusCode of a JSON object (an integer), or the
+// lenient form above when the output is not JSON.
+func mockStatus(body []byte) (string, bool) {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(body, &obj); err == nil {
+		raw, ok := obj["statusCode"]
+		if !ok || len(raw) == 0 || raw[0] == '"' {
+			return "", false // absent, or a string: AWS wants an integer
+		}
+		var n json.Number
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.UseNumber()
+		if dec.Decode(&n) != nil {
+			return "", false
+		}
+		if _, err := strconv.Atoi(n.String()); err != nil {
+			return "", false
+		}
+		return n.String(), true
+	}
+	m := mockStatusLenientRE.FindSubmatch(body)
+	if m == nil {
+		return "", false
+	}
+	return string(m[1]), true
+}
 
 func (m *Method) serveMock(ctx context.Context, x *Exchange) (*Response, error) {
 	code := ""
@@ -124,11 +157,11 @@ func (m *Method) serveMock(ctx context.Context, x *Exchange) (*Response, error) 
 		if err != nil {
 			return nil, err
 		}
-		match := mockStatusRE.FindSubmatch(body)
-		if match == nil {
+		c, ok := mockStatus(body)
+		if !ok {
 			return nil, diag.Newf(diag.PhaseIntegration, diag.MockStatusInvalid, "request template rendered %q", truncate(string(body), 200))
 		}
-		code = string(match[1])
+		code = c
 	}
 	return m.integrationResponse(ctx, x, code, http.Header{}, nil)
 }
@@ -174,7 +207,7 @@ func (m *Method) integrationResponse(ctx context.Context, x *Exchange, value str
 		out.Body = body
 	}
 	for _, p := range ir.params {
-		v, ok := p.src.responseValue(h, body)
+		v, ok := p.src.responseValue(x, h, body)
 		if !ok {
 			continue
 		}
@@ -247,10 +280,10 @@ func (ir *IntegrationResponse) template(accept string) (*Template, string) {
 	return ir.templates[ir.firstType], ir.firstType
 }
 
-func (s Source) responseValue(h http.Header, body []byte) (string, bool) {
+func (s Source) responseValue(x *Exchange, h http.Header, body []byte) (string, bool) {
 	switch s.kind {
-	case srcStatic:
-		return s.name, true
+	case srcStatic, srcStage, srcContext:
+		return s.requestValue(x)
 	case srcIntHeader:
 		vs := h.Values(s.name)
 		if len(vs) == 0 {

@@ -55,7 +55,7 @@ func (t *Template) Render(ctx context.Context, x *Exchange, body []byte) (string
 		var verr *vtl.Error
 		detail := "template " + t.name
 		if errors.As(err, &verr) {
-			detail = fmt.Sprintf("template %s at line %d, column %d", t.name, verr.Line, verr.Col)
+			detail = fmt.Sprintf("template %s at line %d, column %d: %s", t.name, verr.Line, verr.Col, verr.Msg)
 		}
 		return "", diag.Wrap(diag.PhaseIntegrationRequest, diag.TemplateError, err, detail)
 	}
