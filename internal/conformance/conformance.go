@@ -64,16 +64,18 @@ type runner func(ctx context.Context, v Vector, all map[string]Vector) (Outcome,
 // runners maps each supported kind to its runner. Kinds absent here are
 // reported as unsupported.
 var runners = map[string]runner{
-	"routing":                      runRouting,
-	"error-response":               runErrorResponse,
-	"error-response+execution-log": runErrorResponse,
-	"integration-response":         runErrorResponse,
-	"gateway-response-default":     runGatewayResponseDefault,
-	"gateway-response-crud":        runGatewayResponseCRUD,
-	"gateway-response-inheritance": runGatewayResponseInheritance,
-	"integration-http":             runIntegrationHTTP,
-	"integration-headers":          runIntegrationHeaders,
-	"execution-log":                runExecutionLog,
+	"routing":                        runRouting,
+	"error-response":                 runErrorResponse,
+	"error-response+execution-log":   runErrorResponse,
+	"integration-response":           runErrorResponse,
+	"gateway-response-default":       runGatewayResponseDefault,
+	"gateway-response-crud":          runGatewayResponseCRUD,
+	"gateway-response-inheritance":   runGatewayResponseInheritance,
+	"integration-http":               runIntegrationHTTP,
+	"integration-headers":            runIntegrationHeaders,
+	"mock-integration":               runMockIntegration,
+	"integration-response-selection": runResponseSelection,
+	"execution-log":                  runExecutionLog,
 }
 
 // RunDirs runs every *.json vector file in dirs (or the files themselves),
@@ -201,4 +203,13 @@ func report(w io.Writer, file string, res []Result) {
 			fmt.Fprintf(w, "  unsupported %s: %s\n", r.ID, r.Reason)
 		}
 	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

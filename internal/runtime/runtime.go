@@ -137,7 +137,16 @@ func compileAPI(in Input, backend *pipeline.Backend) (*API, []Problem) {
 	}
 	r, err := router.New(routes)
 	if err != nil {
-		probs = append(probs, Problem{Pos: a.Source, Message: err.Error(), Fix: "fix the resource path", Err: true})
+		pos := a.Source
+		var te *router.TemplateError
+		if errors.As(err, &te) {
+			for _, res := range a.Resources {
+				if res.Path == te.Path && res.Source.Line > 0 {
+					pos = res.Source
+				}
+			}
+		}
+		probs = append(probs, Problem{Pos: pos, Message: err.Error(), Fix: "fix the resource path", Err: true})
 		return nil, probs
 	}
 	api.Router = r
