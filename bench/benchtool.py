@@ -189,7 +189,7 @@ def cmd_summary(path):
     rate = med(rows[nginx]["rate"]) if rows.get(nginx) else None
     print()
     print(f"Archway bench {run['scenario']} {run['mode']}: {len(reps)} repetition(s), wrk -t2 -c64 -d{run['duration']}, "
-          f"vegeta {run['vegeta_duration']} at 50% of {nginx} max"
+          f"vegeta {run['vegeta_duration']} at {run.get('vegeta_rate')}"
           + (f" (median rate {rate:.0f} req/s)" if rate else ""))
     print(f"machine: {run['machine'].get('nproc')} CPU(s) {run['machine'].get('cpu_model')}, kernel {run['machine'].get('kernel')}, "
           f"{run['machine'].get('go_version')}, GOGC={run['machine'].get('gogc')}")
@@ -225,6 +225,8 @@ def cmd_summary(path):
               "(errors or achieved < 95%): its latency there is an overloaded queue, not added latency. Lower VEGETA_RATE.")
     if len(reps) < 5:
         print(f"\nnote: {len(reps)} repetition(s); BENCH.md asks for at least 5 before quoting a ratio.")
+    if run["duration"] != "10s" or run["vegeta_duration"] != "30s":
+        print(f"note: durations {run['duration']} / {run['vegeta_duration']} are not the method's 10s / 30s: smoke numbers.")
 
     summary = {"type": "summary", "run_id": run["run_id"], "reps": len(reps), "targets": {}}
     for tg in targets:

@@ -40,7 +40,7 @@ for b in "$NGINX" "$HAPROXY" caddy wrk "$VEGETA" taskset python3 curl; do
 	command -v "$b" >/dev/null 2>&1 || { echo "run: $b not found; run bench/setup.sh" >&2; exit 1; }
 done
 
-die() { echo "run: FAIL: $*" >&2; exit 1; }
+die() { echo "run: FAIL: $*" >&2; KEEP_TMP=1; exit 1; }
 log() { echo "run: $*" >&2; }
 
 if [ "$MODE" = pinned ]; then
@@ -258,13 +258,13 @@ DATE=$(date -u +%Y%m%dT%H%M%SZ)
 OUT=$BENCH/results/$DATE-$SCENARIO-$MODE.jsonl
 RUN_ID=$DATE-$SCENARIO-$MODE-$$
 
-ver_nginx=$("$NGINX" -v 2>&1 | head -1)
-ver_haproxy=$("$HAPROXY" -v 2>&1 | head -1)
-ver_caddy=$(caddy version 2>&1 | head -1)
-ver_wrk=$(wrk -v 2>&1 | head -1 || true)
-ver_vegeta=$(go version -m "$VEGETA" 2>/dev/null | awk '$1=="mod"{print $3; exit}')
+ver_nginx=$("$NGINX" -v 2>&1 | sed -n 1p)
+ver_haproxy=$("$HAPROXY" -v 2>&1 | sed -n 1p)
+ver_caddy=$(caddy version 2>&1 | sed -n 1p)
+ver_wrk=$(wrk -v 2>&1 | sed -n 1p || true)
+ver_vegeta=$(go version -m "$VEGETA" 2>/dev/null | awk '$1=="mod" && !v {v=$3} END{print v}')
 git_commit=$(git -C "$ROOT" rev-parse HEAD 2>/dev/null || echo unknown)
-git_dirty=$(git -C "$ROOT" --no-optional-locks status --porcelain 2>/dev/null | grep -c . || true)
+git_dirty=$({ git -C "$ROOT" --no-optional-locks status --porcelain 2>/dev/null || true; } | awk "END{print NR}")
 
 URLS=$(for t in "${TARGETS[@]}"; do echo "$t ${URL[$t]}"; done)
 RUN_JSON=$(
@@ -283,6 +283,7 @@ model = None
 for line in open("/proc/cpuinfo"):
     if line.startswith("model name"):
         model = line.split(":", 1)[1].strip(); break
+RATE_RULE = "50% of the slowest target's max" if e["SCENARIO"] == "s0" else "50% of " + e["REF_NGINX"] + "'s max"
 cfg = {"nginx.conf": read(e["TMPD"] + "/nginx/nginx.conf"),
        "haproxy.cfg": read(e["TMPD"] + "/haproxy.cfg"),
        "caddy.json": read(e["TMPD"] + "/caddy/caddy.json")}
@@ -294,8 +295,9 @@ print(json.dumps({
     "scenario": e["SCENARIO"], "mode": e["MODE"], "reps": int(e["REPS"]),
     "duration": e["DURATION"], "warmup": e["WARMUP"], "vegeta_duration": e["VEGETA_DURATION"],
     "load": "wrk -t2 -c64 -d" + e["DURATION"] + " after " + e["WARMUP"] + " warm-up; vegeta attack "
-            + ("at a fixed " + e["VEGETA_RATE"] + " req/s" if e["VEGETA_RATE"] else "at 50% of " + e["REF_NGINX"] + " max"),
-    "vegeta_rate": int(e["VEGETA_RATE"]) if e["VEGETA_RATE"] else "50% of " + e["REF_NGINX"],
+            + ("at a fixed " + e["VEGETA_RATE"] + " req/s" if e["VEGETA_RATE"] else "at " + RATE_RULE)
+            + ", -workers=64 -max-workers=64 -connections=64 -max-connections=64",
+    "vegeta_rate": int(e["VEGETA_RATE"]) if e["VEGETA_RATE"] else RATE_RULE,
     "pinning": "servers taskset -c 1, GOMAXPROCS=1; wrk and vegeta taskset -c 0" if e["MODE"] == "pinned" else "none",
     "targets": e["TARGETS"].split(), "ref_direct": e["REF_DIRECT"], "ref_nginx": e["REF_NGINX"],
     "urls": dict(l.split(" ", 1) for l in e["URLS"].splitlines()),
@@ -327,6 +329,8 @@ run_wrk() { # rep target -> appends a throughput record, sets W_*
 	local rep=$1 t=$2 url=${URL[$2]} f=$TMP/wrk-$1-$2.txt
 	timeout $((${WARMUP%s} + 15)) "${GEN_PIN[@]}" wrk -t2 -c64 -d"$WARMUP" "$url" >"$TMP/warm-$rep-$t.txt" 2>&1 \
 		|| die "wrk warm-up of $t failed: $(tail -3 "$TMP/warm-$rep-$t.txt")"
+	grep -Eq '^ +[1-9][0-9]* requests in' "$TMP/warm-$rep-$t.txt" || die "$t: no requests completed in the warm-up: $(cat "$TMP/warm-$rep-$t.txt")"
+	grep -q 'Non-2xx or 3xx' "$TMP/warm-$rep-$t.txt" && die "$t: non-2xx responses in the warm-up: $(cat "$TMP/warm-$rep-$t.txt")"
 	local c0 o0 c1 o1
 	c0=$(ticks "${PID[$t]}") o0=$(ticks "${PID[origin]}")
 	timeout $((DUR_S + 30)) "${GEN_PIN[@]}" wrk -t2 -c64 -d"$DURATION" --latency -s "$TMP/report.lua" "$url" >"$f" 2>&1 \
@@ -359,7 +363,8 @@ run_vegeta() { # rep target rate -> appends a latency record, sets V_*
 	local c0 c1
 	c0=$(ticks "${PID[$t]}")
 	echo "GET $url" | timeout $((VDUR_S + 30)) "${GEN_PIN[@]}" "$VEGETA" attack -rate="$rate/1s" -duration="$VEGETA_DURATION" \
-		-timeout=5s -keepalive=true -output="$bin" || die "vegeta on $t failed"
+		-timeout=5s -keepalive=true \
+		-workers=64 -max-workers=64 -connections=64 -max-connections=64 -output="$bin" || die "vegeta on $t failed"
 	c1=$(ticks "${PID[$t]}")
 	"$VEGETA" encode --to csv "$bin" >"$bin.csv" || die "vegeta encode failed"
 	local j; j=$($TOOL vegeta "$bin.csv")
@@ -395,12 +400,16 @@ for rep in $(seq 1 "$REPS"); do
 			die "$t: wrk saw $W_NON2XX Non-2xx or 3xx responses (status errors $W_STATUS); see $TMP/wrk-$rep-$t.txt"
 		fi
 		[ "$W_CONNECT" = 0 ] || die "$t: wrk saw $W_CONNECT connect errors"
-		[ "$W_REQ" -gt 0 ] || die "$t: no requests completed"
+		[ "$W_REQ" -gt 0 ] || die "$t: no requests completed; see $TMP/wrk-$rep-$t.txt and $TMP/$t.log"
 		[ "$W_SOCKERR" = 0 ] || log "  WARNING: $t had $W_SOCKERR read/write/timeout socket errors"
 		RPS[$t]=$W_RPS
 	done
 	if [ -n "$VEGETA_RATE" ]; then
 		RATE=$VEGETA_RATE why="fixed by VEGETA_RATE"
+	elif [ "$SCENARIO" = s0 ]; then
+		# S0 has no proxy: 50% of nginx return 200 is beyond one core of vegeta,
+		# so S0 uses 50% of the slowest target's maximum in this repetition.
+		RATE=$(python3 -c "print(max(1, int(min(float(x) for x in '${RPS[*]}'.split()) * 0.5)))") why="50% of the slowest target"
 	else
 		RATE=$(python3 -c "print(max(1, int(float('${RPS[$REF_NGINX]}') * 0.5)))") why="50% of $REF_NGINX"
 	fi

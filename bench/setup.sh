@@ -41,7 +41,11 @@ done
 GOBIN_DIR=$(go env GOBIN)
 [ -n "$GOBIN_DIR" ] || GOBIN_DIR="$(go env GOPATH)/bin"
 # go install leaves vegeta -version empty; the module version is in the build info.
-if [ -x "$GOBIN_DIR/vegeta" ] && go version -m "$GOBIN_DIR/vegeta" 2>/dev/null | grep -q "mod[[:space:]]*github.com/tsenart/vegeta/v12[[:space:]]*$VEGETA_VERSION"; then
+have=""
+if [ -x "$GOBIN_DIR/vegeta" ]; then
+	have=$(go version -m "$GOBIN_DIR/vegeta" 2>/dev/null | awk '$1=="mod" && $2=="github.com/tsenart/vegeta/v12" {print $3}')
+fi
+if [ "$have" = "$VEGETA_VERSION" ]; then
 	echo "setup: vegeta $VEGETA_VERSION already installed in $GOBIN_DIR"
 else
 	echo "setup: go install github.com/tsenart/vegeta/v12@$VEGETA_VERSION"
@@ -50,7 +54,7 @@ fi
 
 echo "setup: versions"
 /usr/sbin/nginx -v 2>&1 || nginx -v 2>&1
-(haproxy -v 2>/dev/null || /usr/sbin/haproxy -v) | head -1
+(haproxy -v 2>/dev/null || /usr/sbin/haproxy -v) | sed -n 1p
 caddy version
-wrk --version 2>&1 | head -1 || true
-echo "vegeta $(go version -m "$GOBIN_DIR/vegeta" | awk '$1=="mod"{print $3; exit}')"
+wrk --version 2>&1 | sed -n 1p || true
+echo "vegeta $(go version -m "$GOBIN_DIR/vegeta" | awk '$1=="mod" && !v {v=$3} END{print v}')"

@@ -100,6 +100,17 @@ func (s *Server) writeLogs(d done) {
 	}
 }
 
+// wantsRecord reports whether a finished exchange has anywhere to go.
+func (s *Server) wantsRecord(st *rt.Stage) bool {
+	if s.OnRecord != nil {
+		return true
+	}
+	if st == nil {
+		return false
+	}
+	return (s.ExecLog != nil && st.Log.Level != exec.LevelOff) || (s.AccessLog != nil && st.AccessLog != nil)
+}
+
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.startSink()
@@ -120,7 +131,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		x.Rec.End = time.Now()
-		s.sink <- done{x, st}
+		if s.wantsRecord(st) {
+			s.sink <- done{x, st}
+		}
 	}()
 	if snap == nil {
 		http.Error(w, "no snapshot", http.StatusServiceUnavailable)
