@@ -100,16 +100,27 @@ func serve(ctx context.Context, target string, f loadFlags, stdout, stderr io.Wr
 	}
 	srv := &gateway.Server{Logger: logger, ExecLog: execW, AccessLog: accessW, Debug: debug}
 	srv.Swap(snap)
-	ln, err := net.Listen("tcp", listen)
-	if err != nil {
-		return fmt.Errorf("listening on %s: %w", listen, err)
+	addrs := []string{listen}
+	if l.cfg != nil {
+		addrs = append(addrs, l.cfg.Listeners...)
 	}
-	printServing(stderr, ln.Addr().String(), snap)
+	var lns []net.Listener
+	for _, a := range addrs {
+		ln, err := net.Listen("tcp", a)
+		if err != nil {
+			for _, o := range lns {
+				o.Close()
+			}
+			return fmt.Errorf("listening on %s: %w", a, err)
+		}
+		lns = append(lns, ln)
+		printServing(stderr, ln.Addr().String(), snap)
+	}
 	if f.pprof != "" {
 		go servePprof(f.pprof, logger)
 	}
 	go watch(ctx, target, f, l.files, stamps, backend, srv, logger)
-	return srv.Run(ctx, ln, 30*time.Second)
+	return srv.Run(ctx, lns, 30*time.Second)
 }
 
 func compileTarget(target string, f loadFlags, backend *pipeline.Backend, logger *slog.Logger) (*loaded, *runtime.Snapshot, error) {

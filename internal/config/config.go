@@ -23,6 +23,8 @@ const FileName = "archway.yaml"
 type Config struct {
 	// Listen is the listener address. Default 127.0.0.1:8080.
 	Listen string `yaml:"listen"`
+	// Listeners are further addresses served as well as Listen. Default none.
+	Listeners []string `yaml:"listeners"`
 	// Debug adds the x-archway-cause header to every error response. Default false.
 	Debug bool `yaml:"debug"`
 	// ExecutionLog is where execution-log lines go: "stderr" (default), "stdout", "off" or a file path.

@@ -354,20 +354,24 @@ func headerKVs(h http.Header) []exec.KV {
 	return out
 }
 
-// Run serves on ln until ctx is cancelled, then drains in-flight requests
-// (up to grace) and flushes the logs.
-func (s *Server) Run(ctx context.Context, ln net.Listener, grace time.Duration) error {
+// Run serves on every listener until ctx is cancelled, then drains
+// in-flight requests (up to grace) and flushes the logs.
+func (s *Server) Run(ctx context.Context, lns []net.Listener, grace time.Duration) error {
 	hs := &http.Server{Handler: s, ReadHeaderTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second, ErrorLog: slog.NewLogLogger(s.logger().Handler(), slog.LevelWarn)}
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	errc := make(chan error, len(lns))
+	for _, ln := range lns {
+		go func() { errc <- hs.Serve(ln) }()
+	}
+	var err error
 	select {
-	case err := <-errc:
-		return err
+	case err = <-errc:
 	case <-ctx.Done():
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
-	err := hs.Shutdown(sctx)
+	if serr := hs.Shutdown(sctx); err == nil {
+		err = serr
+	}
 	s.Close()
 	return err
 }
