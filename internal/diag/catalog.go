@@ -143,7 +143,7 @@ var catalog = []CauseInfo{
 		AWS:     "API_CONFIGURATION_ERROR, 500, `Output mapping refers to an invalid method response: <code>` (Knowledge Center api-gateway-internal-server-error).",
 		Fix:     "Declare the status under the method's responses, or change the integration response's statusCode."},
 	{Cause: ClientAborted, ResponseType: apigw.BadRequestBody, Status: 400, Message: "Invalid request body", Spaced: true,
-		Meaning: "The client closed the connection or sent a malformed body while the gateway was reading it.",
+		Meaning: "The client closed the connection, or sent a malformed body, before the gateway could answer (while it read the body or waited for the integration).",
 		AWS:     "AWS does not document this; the client is usually gone and never sees the answer.",
 		Fix:     "Nothing on the API side; check the client or network between client and gateway."},
 	{Cause: InternalError, ResponseType: apigw.Default5XX, Status: 500, Message: msgISE, Spaced: true,

@@ -232,8 +232,11 @@ func (s *Server) writeError(w http.ResponseWriter, x *pipeline.Exchange, api *rt
 	d := diag.As(err)
 	x.Err = d
 	x.Rec.Err = d
-	if d.Cause == diag.InternalError || d.Cause == diag.ClientAborted {
+	switch d.Cause {
+	case diag.InternalError:
 		s.logger().Warn("request failed", "requestId", x.Rec.RequestID, "cause", d.Cause, "error", d.Error())
+	case diag.ClientAborted:
+		s.logger().Debug("client went away", "requestId", x.Rec.RequestID, "error", d.Error())
 	}
 	g := api.Responses.Render(d, x)
 	h := w.Header()

@@ -202,6 +202,10 @@ func (m *Method) classify(ctx context.Context, err error) *diag.Error {
 	if errors.As(err, &d) {
 		return d
 	}
+	if errors.Is(err, context.Canceled) && !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		// The client went away: its request context was cancelled.
+		return diag.Wrap(diag.PhaseIntegration, diag.ClientAborted, err, "the client closed the connection before the integration answered")
+	}
 	return m.backend.Classify(ctx, err)
 }
 
