@@ -18,6 +18,9 @@ type URITemplate struct {
 	static  string
 	// staticOK is false when a constant URI is not a valid endpoint.
 	staticOK bool
+	// hostFixed is true when scheme and host are literal and valid, so
+	// only the path varies and no expansion can make the endpoint invalid.
+	hostFixed bool
 }
 
 // CompileURI splits an integration URI into literal text, stage variables and
@@ -53,8 +56,24 @@ func CompileURI(s string) *URITemplate {
 	if !t.dynamic {
 		t.static = s
 		t.staticOK = ValidEndpoint(s)
+	} else if len(t.pieces) > 0 && t.pieces[0].lit != "" {
+		t.hostFixed = fixedHost(t.pieces[0].lit)
 	}
 	return t
+}
+
+// fixedHost reports whether a URI's literal prefix already holds a valid
+// scheme and host followed by the start of the path.
+func fixedHost(prefix string) bool {
+	i := strings.Index(prefix, "://")
+	if i < 0 {
+		return false
+	}
+	j := strings.IndexByte(prefix[i+3:], '/')
+	if j < 0 {
+		return false
+	}
+	return ValidEndpoint(prefix[:i+3+j+1])
 }
 
 func (t *URITemplate) add(lit string) {
@@ -84,6 +103,9 @@ func (t *URITemplate) Expand(stage map[string]string, pathVals func(string) (str
 		}
 	}
 	s := b.String()
+	if t.hostFixed {
+		return s, true
+	}
 	return s, ValidEndpoint(s)
 }
 
