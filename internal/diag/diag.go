@@ -37,6 +37,12 @@ type Error struct {
 	Detail string
 	// Err is the underlying error, if any.
 	Err error
+	// Message, when set, replaces the cause's client message
+	// ($context.error.message), for causes whose message AWS builds per
+	// request ("Missing required request parameters: [a, b]").
+	Message string
+	// ValidationError is $context.error.validationErrorString.
+	ValidationError string
 }
 
 // Error implements error.
@@ -54,8 +60,15 @@ func (e *Error) Error() string {
 // Unwrap returns the underlying error.
 func (e *Error) Unwrap() error { return e.Err }
 
-// Info returns the catalog entry of the error's cause.
-func (e *Error) Info() CauseInfo { return Lookup(e.Cause) }
+// Info returns the catalog entry of the error's cause, with the error's own
+// message when it has one.
+func (e *Error) Info() CauseInfo {
+	info := Lookup(e.Cause)
+	if e.Message != "" {
+		info.Message = e.Message
+	}
+	return info
+}
 
 // New returns an Error for cause in phase with a detail message.
 func New(phase Phase, cause Cause, detail string) *Error {

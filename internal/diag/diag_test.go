@@ -116,7 +116,8 @@ func TestCatalogClientMapping(t *testing.T) {
 }
 
 func TestLogDetail(t *testing.T) {
-	// AWS ends only the invalid-method-response line with ": <code>".
+	// AWS ends the invalid-method-response line with ": <code>"; Archway
+	// also ends a template failure with the template, line and column.
 	var got []Cause
 	for _, c := range Catalog() {
 		if c.LogDetail {
@@ -126,7 +127,7 @@ func TestLogDetail(t *testing.T) {
 			}
 		}
 	}
-	if diff := cmp.Diff([]Cause{NoMatchingMethodResponse}, got); diff != "" {
+	if diff := cmp.Diff([]Cause{TemplateError, NoMatchingMethodResponse}, got); diff != "" {
 		t.Errorf("causes with LogDetail (-want +got):\n%s", diff)
 	}
 }

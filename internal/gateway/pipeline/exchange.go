@@ -169,7 +169,7 @@ func (x *Exchange) errorContext(name string) string {
 	case "responseType":
 		return string(info.ResponseType)
 	case "validationErrorString":
-		return ""
+		return x.Err.ValidationError
 	}
 	return ""
 }

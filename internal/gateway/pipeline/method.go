@@ -51,6 +51,9 @@ type Method struct {
 	// Fail, when set, is returned for every request before the backend is
 	// called (a reserved header mapping, an integration type not served).
 	Fail *diag.Error
+	// Validator, when set, checks the method request (AWS request
+	// validators) before the integration request is built.
+	Validator Checker
 
 	uri          *URITemplate
 	backendVerb  string // integration httpMethod; "" means the client's
@@ -65,9 +68,18 @@ type Method struct {
 	needsBody    bool
 }
 
+// Checker validates a method request; a failure is a *diag.Error.
+type Checker interface {
+	Check(ctx context.Context, x *Exchange) error
+	// NeedsBody reports whether the check reads the request body.
+	NeedsBody() bool
+}
+
 // NeedsBody reports whether the method reads the whole request body before
 // calling the integration (HTTP_PROXY streams it).
-func (m *Method) NeedsBody() bool { return m.needsBody }
+func (m *Method) NeedsBody() bool {
+	return m.needsBody || (m.Validator != nil && m.Validator.NeedsBody())
+}
 
 // hop-by-hop and gateway-owned request headers never forwarded from the client.
 var dropRequestHeaders = map[string]bool{
@@ -96,6 +108,11 @@ var remappedMethodResponse = map[string]bool{
 // Serve runs the method. For HTTP_PROXY it writes the response to w itself
 // and returns (nil, nil); otherwise it returns the method response to write.
 func (m *Method) Serve(ctx context.Context, x *Exchange, w http.ResponseWriter) (*Response, error) {
+	if m.Validator != nil {
+		if err := m.Validator.Check(ctx, x); err != nil {
+			return nil, err
+		}
+	}
 	if m.Fail != nil {
 		return nil, m.Fail
 	}
