@@ -24,12 +24,13 @@ import (
 	"github.com/archway-gw/archway/internal/gateway/pipeline"
 	rt "github.com/archway-gw/archway/internal/runtime"
 	"github.com/archway-gw/archway/internal/testcert"
+	"github.com/archway-gw/archway/internal/testnet"
 )
 
 // backends are real servers, one per failure class.
 type backends struct {
 	ok, slow, reset, garbage, untrusted, expired, hostname string
-	refused                                                string
+	refused, unanswered                                    string
 	pool                                                   *x509.CertPool
 }
 
@@ -97,6 +98,7 @@ func startBackends(t *testing.T) *backends {
 	}
 	b.refused = "http://" + ln.Addr().String()
 	ln.Close()
+	b.unanswered = "http://" + testnet.UnansweredAddr(t)
 	return b
 }
 
@@ -202,7 +204,9 @@ type tcase struct {
 
 func TestExchanges(t *testing.T) {
 	b := startBackends(t)
-	tr := httpx.NewTransport(httpx.TransportOptions{RootCAs: b.pool})
+	// A short dial timeout so that the connect-timeout case is quick; loopback
+	// connections to live backends take far less.
+	tr := httpx.NewTransport(httpx.TransportOptions{RootCAs: b.pool, DialTimeout: 500 * time.Millisecond})
 	snap, _, err := rt.Compile([]rt.Input{{API: testAPI(b), Stages: []apigw.Stage{{Name: "dev", Variables: map[string]string{"origin": b.ok}, Debug: true}}}}, &pipeline.Backend{Transport: tr, Classify: httpx.Classify})
 	if err != nil {
 		t.Fatal(err)
@@ -225,6 +229,7 @@ func TestExchanges(t *testing.T) {
 		{name: "undefined method", method: "POST", path: "/dev/only-get", status: 403, wantBody: mat, errorType: "MissingAuthenticationTokenException", cause: diag.MethodNotDefined},
 		{name: "unknown stage", method: "GET", path: "/prod/mock", status: 403, wantBody: mat, errorType: "MissingAuthenticationTokenException", cause: diag.StageNotFound},
 		{name: "connect refused", method: "GET", path: "/dev/refused", status: 500, wantBody: ise, errorType: "InternalServerErrorException", cause: diag.UpstreamConnectRefused},
+		{name: "connect timeout", method: "GET", path: "/dev/unanswered", status: 500, wantBody: ise, errorType: "InternalServerErrorException", cause: diag.UpstreamConnectTimeout},
 		{name: "dns failure", method: "GET", path: "/dev/dns", status: 500, wantBody: ise, errorType: "InternalServerErrorException", cause: diag.UpstreamDNSFailure},
 		{name: "integration timeout proxy", method: "GET", path: "/dev/slow", status: 504, wantBody: `{"message": "Endpoint request timed out"}`, errorType: "InternalServerErrorException", cause: diag.IntegrationTimeout},
 		{name: "integration timeout http", method: "GET", path: "/dev/slow-http", status: 504, wantBody: `{"message": "Endpoint request timed out"}`, errorType: "InternalServerErrorException", cause: diag.IntegrationTimeout},

@@ -15,6 +15,7 @@ import (
 
 	"github.com/archway-gw/archway/internal/diag"
 	"github.com/archway-gw/archway/internal/testcert"
+	"github.com/archway-gw/archway/internal/testnet"
 )
 
 // classCase provokes one failure class against a real backend.
@@ -94,10 +95,10 @@ func classCases() []classCase {
 			return "http://archway-backend.invalid/", TransportOptions{}
 		}},
 		{name: "connect timeout/dial timeout before deadline", want: diag.UpstreamConnectTimeout, detail: "dial timeout", setup: func(t *testing.T) (string, TransportOptions) {
-			return "http://" + unansweredAddr(t) + "/", TransportOptions{DialTimeout: 100 * time.Millisecond}
+			return "http://" + testnet.UnansweredAddr(t) + "/", TransportOptions{DialTimeout: 100 * time.Millisecond}
 		}},
 		{name: "integration timeout/during connect", deadline: shortDeadline, want: diag.IntegrationTimeout, setup: func(t *testing.T) (string, TransportOptions) {
-			return "http://" + unansweredAddr(t) + "/", TransportOptions{}
+			return "http://" + testnet.UnansweredAddr(t) + "/", TransportOptions{}
 		}},
 		{name: "integration timeout/before headers", deadline: shortDeadline, want: diag.IntegrationTimeout, setup: stallBeforeHeaders},
 		{name: "integration timeout/mid-body", deadline: shortDeadline, want: diag.IntegrationTimeout, setup: stallMidBody},

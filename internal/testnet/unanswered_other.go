@@ -1,11 +1,11 @@
 //go:build !linux
 
-package httpx
+package testnet
 
 import "testing"
 
-// unansweredAddr needs Linux's SYN-dropping on a full accept queue.
-func unansweredAddr(t *testing.T) string {
+// UnansweredAddr needs Linux's SYN-dropping on a full accept queue.
+func UnansweredAddr(t testing.TB) string {
 	t.Helper()
 	t.Skip("connect timeouts are provoked with a full accept queue, which needs Linux")
 	return ""

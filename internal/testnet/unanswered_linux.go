@@ -1,4 +1,6 @@
-package httpx
+//go:build linux
+
+package testnet
 
 import (
 	"net"
@@ -7,11 +9,11 @@ import (
 	"time"
 )
 
-// unansweredAddr returns a loopback address whose connection attempts hang:
+// UnansweredAddr returns a loopback address whose connection attempts hang:
 // a listener with an accept backlog of 0 that never accepts, filled by one
 // connection. Linux drops SYNs to a listener whose accept queue is full, so
 // the next dial times out, deterministically and without any network.
-func unansweredAddr(t *testing.T) string {
+func UnansweredAddr(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

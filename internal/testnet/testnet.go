@@ -1,0 +1,3 @@
+// Package testnet provides network conditions for tests that need real
+// failing backends.
+package testnet
