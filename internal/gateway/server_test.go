@@ -161,6 +161,7 @@ func testAPI(b *backends) *apigw.RestAPI {
 		"/mock-undeclared": {"GET": mock("201", "200")},
 		"/refused":         {"GET": method(apigw.IntegrationHTTPProxy, b.refused+"/")},
 		"/dns":             {"GET": method(apigw.IntegrationHTTPProxy, "http://backend.invalid/")},
+		"/unanswered":      {"GET": method(apigw.IntegrationHTTPProxy, b.unanswered+"/")},
 		"/slow":            {"GET": method(apigw.IntegrationHTTPProxy, b.slow+"/", timeout(100))},
 		"/slow-http":       {"GET": method(apigw.IntegrationHTTP, b.slow+"/", timeout(100))},
 		"/reset":           {"GET": method(apigw.IntegrationHTTPProxy, b.reset+"/")},
