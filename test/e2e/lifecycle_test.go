@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -8,6 +10,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -173,5 +177,62 @@ func TestExportRoundTrip(t *testing.T) {
 				t.Fatalf("exported API answers OPTIONS /pets with %d %v", r.status, r.header)
 			}
 		})
+	}
+}
+
+// TestReloadUnderLoad rewrites the definition repeatedly while clients send
+// requests: every request must get a complete 200 from one snapshot or the
+// other, never an error.
+func TestReloadUnderLoad(t *testing.T) {
+	dir := t.TempDir()
+	def := filepath.Join(dir, "api.yaml")
+	writeDef(t, def, "v0")
+	p := serve(t, def)
+	url := p.base + "/dev/hello"
+	waitBody(t, url, `{"version": "v0"}`)
+	stop := make(chan struct{})
+	errs := make(chan string, 100)
+	var wg sync.WaitGroup
+	var served atomic.Int64
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				resp, err := http.Get(url)
+				if err != nil {
+					errs <- err.Error()
+					return
+				}
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != 200 || !strings.HasPrefix(string(b), `{"version": "v`) {
+					errs <- fmt.Sprintf("%d %s", resp.StatusCode, b)
+					return
+				}
+				served.Add(1)
+			}
+		}()
+	}
+	for i := 1; i <= 5; i++ {
+		writeDef(t, def, fmt.Sprintf("v%d", i))
+		future := time.Now().Add(time.Duration(i) * 2 * time.Second)
+		os.Chtimes(def, future, future)
+		p.cmd.Process.Signal(syscall.SIGHUP)
+		waitBody(t, url, fmt.Sprintf(`{"version": "v%d"}`, i))
+	}
+	close(stop)
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Errorf("a request failed during reloads: %s", e)
+	}
+	if served.Load() == 0 {
+		t.Fatal("no request was served")
 	}
 }
