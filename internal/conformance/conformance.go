@@ -76,6 +76,12 @@ var runners = map[string]runner{
 	"mock-integration":               runMockIntegration,
 	"integration-response-selection": runResponseSelection,
 	"execution-log":                  runExecutionLog,
+	"vtl":                            runVTL,
+	"vtl-util":                       runVTL,
+	"vtl-pipeline":                   runVTLPipeline,
+	"param-mapping":                  runParamMapping,
+	"binary-conversion-request":      runBinaryRequest,
+	"binary-conversion-response":     runBinaryResponse,
 }
 
 // RunDirs runs every *.json vector file in dirs (or the files themselves),

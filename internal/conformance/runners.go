@@ -124,11 +124,11 @@ func runErrorResponse(ctx context.Context, v Vector, _ map[string]Vector) (Outco
 	case in.Lambda != nil || in.LambdaReturns != nil || strings.Contains(integText, "Lambda") || strings.Contains(strings.ToLower(string(v.Inputs)), "lambda_returns"):
 		return Unsupported, "needs a Lambda integration (served in a later issue)"
 	case in.Validator != nil:
-		return Unsupported, "needs request validation (served in a later issue)"
+		return runRequestValidation(ctx, v, exp)
 	case in.Method != nil && strings.Contains(string(in.Method), "apiKeyRequired"):
 		return Unsupported, "needs API keys (served in a later issue)"
 	case in.Binary != nil || strings.Contains(integText, "contentHandling"):
-		return Unsupported, "needs binary media types (served in a later issue)"
+		return runBinaryError(ctx, v, exp)
 	case in.IntegrationType != "" && in.RequestParams != nil:
 		return reservedHeader(ctx, in, exp)
 	case integ.URI != "":

@@ -11,12 +11,18 @@ const (
 	StageNotFound            Cause = "STAGE_NOT_FOUND"
 	APINotFound              Cause = "API_NOT_FOUND"
 	RequestTooLarge          Cause = "REQUEST_TOO_LARGE"
+	MissingRequestParameters Cause = "MISSING_REQUEST_PARAMETERS"
+	InvalidRequestBody       Cause = "INVALID_REQUEST_BODY"
 	ReservedHeaderMapping    Cause = "RESERVED_HEADER_MAPPING"
 	InvalidEndpoint          Cause = "INVALID_ENDPOINT"
 	IntegrationNotServed     Cause = "INTEGRATION_NOT_SERVED"
 	TemplateError            Cause = "TEMPLATE_ERROR"
 	MockStatusInvalid        Cause = "MOCK_STATUS_INVALID"
+	BinaryConversionFailed   Cause = "BINARY_CONVERSION_FAILED"
+	TemplateOnBinary         Cause = "TEMPLATE_ON_BINARY"
 	UnsupportedMediaType     Cause = "UNSUPPORTED_MEDIA_TYPE"
+	RequestBodyNotJSON       Cause = "REQUEST_BODY_NOT_JSON"
+	ResponseBodyNotJSON      Cause = "RESPONSE_BODY_NOT_JSON"
 	IntegrationTimeout       Cause = "INTEGRATION_TIMEOUT"
 	UpstreamConnectRefused   Cause = "UPSTREAM_CONNECT_REFUSED"
 	UpstreamDNSFailure       Cause = "UPSTREAM_DNS_FAILURE"
@@ -63,6 +69,14 @@ var catalog = []CauseInfo{
 		Meaning: "The request payload is over API Gateway's 10 MB limit.",
 		AWS:     "REQUEST_TOO_LARGE (413), which cannot be customised. AWS does not record the body; Archway sends the wording reported by users.",
 		Fix:     "Send payloads under 10 MB; upload large objects to storage directly (e.g. a presigned URL)."},
+	{Cause: MissingRequestParameters, ResponseType: apigw.BadRequestParameters, Message: "Missing required request parameters", Spaced: true,
+		Meaning: "The method's request validator checks parameters (validateRequestParameters) and a header, query string or path parameter the method marks required is absent or blank. The client message lists every missing name.",
+		AWS:     "BAD_REQUEST_PARAMETERS, 400 `Missing required request parameters: [a, b]`, names without location in header, path, query string order (recorded: err-rest-validation-missing-*); parameters are checked before the body.",
+		Fix:     "Send the listed parameters with non-blank values, or mark them not required (required: false) in the method request."},
+	{Cause: InvalidRequestBody, ResponseType: apigw.BadRequestBody, Message: "Invalid request body", Spaced: true,
+		Meaning: "The method's request validator checks the body (validateRequestBody) and the body is not JSON or does not match the JSON Schema (draft-04) model mapped to the request's Content-Type; an empty body is checked as {}. The execution log and $context.error.validationErrorString say which keyword failed where.",
+		AWS:     "BAD_REQUEST_BODY, 400 `Invalid request body` with details in $context.error.validationErrorString (recorded by LocalStack's AWS snapshot test_api_gateway_request_validator: invalid-request-body; a bodiless GET fails against a model with required properties).",
+		Fix:     "Send a body matching the model (see the execution log for the failing JSON pointer), fix the model, or map the Content-Type to another model."},
 	{Cause: ReservedHeaderMapping, ResponseType: apigw.APIConfigurationError, Message: msgISE, Spaced: true,
 		LogLine: configErrPrefix + "Invalid mapping to a reserved header",
 		Meaning: "An integration requestParameters entry sets a header API Gateway reserves (Content-Length, Transfer-Encoding; plus Authorization, Connection, Expect, Proxy-Authenticate, TE for AWS/AWS_PROXY).",
@@ -88,6 +102,25 @@ var catalog = []CauseInfo{
 		Meaning: "A MOCK integration's request template did not produce JSON with an integer statusCode.",
 		AWS:     "500 Internal server error (LocalStack unit vectors mock-ls-statuscode-*).",
 		Fix:     "Make the request template render {\"statusCode\": 200} (an integer)."},
+	{Cause: BinaryConversionFailed, ResponseType: apigw.APIConfigurationError, Message: msgISE, Spaced: true,
+		LogLine: configErrPrefix + "Unable to base64-decode the payload",
+		Meaning: "A payload had to be base64-decoded and is not valid base64: a text request with contentHandling CONVERT_TO_BINARY, a text response with CONVERT_TO_BINARY, or a text response without contentHandling whose client's first Accept media type is in binaryMediaTypes.",
+		AWS:     "API_CONFIGURATION_ERROR, 500 (developer guide api-gateway-payload-encodings-workflow: \"If the conversion fails, it returns a 500 response indicating an API configuration error\"; AWS-validated vectors err-binary-*). AWS's log wording is not recorded.",
+		Fix:     "Send (or make the backend return) standard base64 text, list the payload's real Content-Type in binaryMediaTypes so it is passed as binary, or drop contentHandling CONVERT_TO_BINARY; for responses, check the client's first Accept media type."},
+	{Cause: TemplateOnBinary, ResponseType: apigw.APIConfigurationError, Message: msgISE, Spaced: true,
+		LogLine: configErrPrefix + "Mapping templates cannot be applied to a binary payload",
+		Meaning: "A request or response mapping template was selected for a payload that is binary after content handling (its Content-Type is in binaryMediaTypes, a base64 text was converted to binary, or a binary Accept asked for a base64-decoded response).",
+		AWS:     "500 Internal server error (aws-errors.md row 20, AWS-validated vector err-binary-template-on-binary); AWS's log wording is not recorded.",
+		Fix:     "Set contentHandling CONVERT_TO_TEXT (on the integration for requests, on the integration response for responses) so the template sees base64 text, or remove the template for that media type."},
+	{Cause: RequestBodyNotJSON, ResponseType: apigw.BadRequestBody, Message: "Invalid JSON in request body", Spaced: true,
+		Meaning: "An integration requestParameters entry maps the request body (method.request.body or method.request.body.JSONPath) and the body opens a JSON object ('{' after white space) that does not parse. A body that is not JSON and does not open an object is not an error: JSONPath parameters are then omitted.",
+		AWS:     "400 `Invalid JSON in request body` (LocalStack's parameter-mapping unit test, pmap-ls-invalid-json-body, whose comment notes AWS raises it only for bodies starting with '{', also for plain method.request.body).",
+		Fix:     "Send valid JSON, or map the parameter from a header or query string instead of the body."},
+	{Cause: ResponseBodyNotJSON, ResponseType: apigw.APIConfigurationError, Message: msgISE, Spaced: true,
+		LogLine: configErrPrefix + "Unable to parse the integration response body for response parameter mapping",
+		Meaning: "An integration response's responseParameters map integration.response.body.JSONPath and the backend's body opens a JSON object ('{' after white space) that does not parse.",
+		AWS:     "500 Internal server error (LocalStack: the response-side equivalent of pmap-ls-invalid-json-body); AWS's log wording is not recorded.",
+		Fix:     "Make the backend answer valid JSON, or map the header from integration.response.header.NAME or a static value."},
 	{Cause: UnsupportedMediaType, ResponseType: apigw.UnsupportedMediaType, Message: "Unsupported Media Type", Spaced: true,
 		Meaning: "No request template matches the request's Content-Type and the integration's passthroughBehavior (NEVER, or WHEN_NO_TEMPLATES with templates defined) refuses to pass the body through.",
 		AWS:     "UNSUPPORTED_MEDIA_TYPE, 415 (developer guide: integration-passthrough-behaviors; body wording from LocalStack).",

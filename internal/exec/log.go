@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/archway-gw/archway/internal/diag"
 )
 
 // Level is a stage's execution-log level.
@@ -80,6 +82,9 @@ func (r *Record) Lines(o LogOptions) []Line {
 		add(time.Time{}, "Method request headers: "+JavaMap(r.Headers))
 		add(time.Time{}, "Method request body before transformations: "+bodyText(r.Body, r.BodyOmitted))
 	}
+	if info && r.TemplateNotJSON != nil {
+		add(time.Time{}, r.TemplateNotJSON.String())
+	}
 	if info && r.EndpointURI != "" {
 		add(r.IntegrationStart, "Endpoint request URI: "+r.EndpointURI)
 		if data {
@@ -111,6 +116,14 @@ func (r *Record) Lines(o LogOptions) []Line {
 }
 
 func failureLine(r *Record) string {
+	switch r.Err.Cause {
+	case diag.MissingRequestParameters, diag.InvalidRequestBody:
+		// AWS publishes the validation result itself, not a configuration
+		// error; the validator puts that line in the Detail.
+		if r.Err.Detail != "" {
+			return r.Err.Detail
+		}
+	}
 	info := r.Err.Info()
 	line := info.LogLine
 	if line == "" {

@@ -4,6 +4,7 @@
 package exec
 
 import (
+	"strconv"
 	"strings"
 	"time"
 
@@ -39,10 +40,14 @@ type Record struct {
 	Protocol     string
 
 	// Endpoint request (integration); empty for MOCK.
-	EndpointURI      string
-	EndpointHeaders  []KV
-	EndpointBody     []byte
-	EndpointSent     bool
+	EndpointURI     string
+	EndpointHeaders []KV
+	EndpointBody    []byte
+	EndpointSent    bool
+	// TemplateNotJSON, when set, flags a request template whose output is
+	// not valid JSON although the request's Content-Type is a JSON type.
+	// AWS sends such output on unchanged; the execution log says so.
+	TemplateNotJSON  *TemplateJSONError
 	IntegrationStart time.Time
 	IntegrationEnd   time.Time
 
@@ -63,6 +68,25 @@ type Record struct {
 
 	// Err is the classified failure, if any.
 	Err *diag.Error
+}
+
+// TemplateJSONError describes mapping-template output that is not valid
+// JSON.
+type TemplateJSONError struct {
+	// Template names the template (method, resource and content type).
+	Template string
+	// ContentType is the request's media type.
+	ContentType string
+	// Line and Column (1-based) locate the JSON error in the output.
+	Line, Column int
+	// Msg is the JSON parser's message.
+	Msg string
+}
+
+// String renders the execution-log line.
+func (e *TemplateJSONError) String() string {
+	return "Request template " + e.Template + " output is not valid JSON for Content-Type " + e.ContentType +
+		" (sent as is): " + e.Msg + " at line " + strconv.Itoa(e.Line) + ", column " + strconv.Itoa(e.Column)
 }
 
 // IntegrationLatency is the time spent in the integration call.

@@ -120,13 +120,136 @@ func nullable(s string) any {
 	return s
 }
 
-// newContextObject builds $context with the keySet() order recorded on AWS.
-func newContextObject(c *RequestContext, reqOv, respOv *opaque) *opaque {
+// contextObject is $context. Reading a variable ($context.requestId,
+// $context.identity.sourceIp, ...) is answered from the RequestContext
+// without building anything; the full map (with AWS's keySet() order) is
+// built the first time a template needs it as a map: keySet(), entrySet(),
+// iteration, other map methods, or a #set on $context itself.
+type contextObject struct {
+	c *RequestContext
+	// prev seeds requestOverride and responseOverride, which are built on
+	// first use (nil until then).
+	prev          *Overrides
+	reqOv, respOv *opaque
+	identity      *opaque
+	authorizer    *opaque
+	errObj        *opaque
+	full          *opaque
+}
+
+func newContext(c *RequestContext, prev *Overrides) *contextObject {
 	if c == nil {
 		c = &RequestContext{}
 	}
-	o := newOpaque(18)
-	m := o.m
+	return &contextObject{c: c, prev: prev}
+}
+
+func (o *contextObject) requestOverride() *opaque {
+	if o.reqOv == nil {
+		o.reqOv = newRequestOverride(o.prev)
+	}
+	return o.reqOv
+}
+
+func (o *contextObject) responseOverride() *opaque {
+	if o.respOv == nil {
+		o.respOv = newResponseOverride(o.prev)
+	}
+	return o.respOv
+}
+
+// value is the variable name of $context, as the full map would give it:
+// the listed variables first, then Extra, then isCanaryRequest, authorizer
+// and error.
+func (o *contextObject) value(name string) (any, bool) {
+	c := o.c
+	switch name {
+	case "resourceId":
+		return nullable(c.ResourceID), true
+	case "resourcePath":
+		return nullable(c.ResourcePath), true
+	case "httpMethod":
+		return nullable(c.HTTPMethod), true
+	case "extendedRequestId":
+		return nullable(c.ExtendedRequestID), true
+	case "requestTime":
+		return nullable(c.RequestTime), true
+	case "path":
+		return nullable(c.Path), true
+	case "accountId":
+		return nullable(c.AccountID), true
+	case "protocol":
+		return nullable(c.Protocol), true
+	case "requestOverride":
+		return o.requestOverride(), true
+	case "stage":
+		return nullable(c.Stage), true
+	case "domainPrefix":
+		return nullable(c.DomainPrefix), true
+	case "requestTimeEpoch":
+		return c.RequestTimeEpoch, true
+	case "requestId":
+		return nullable(c.RequestID), true
+	case "identity":
+		return o.identityObject(), true
+	case "domainName":
+		return nullable(c.DomainName), true
+	case "deploymentId":
+		return nullable(c.DeploymentID), true
+	case "responseOverride":
+		return o.responseOverride(), true
+	case "apiId":
+		return nullable(c.APIID), true
+	}
+	if v, ok := c.Extra.Get(name); ok {
+		return v, true
+	}
+	switch name {
+	case "isCanaryRequest":
+		return strconv.FormatBool(c.IsCanaryRequest), true
+	case "authorizer":
+		return o.authorizerObject(), true
+	case "error":
+		return o.errorObject(), true
+	}
+	return nil, false
+}
+
+func (o *contextObject) identityObject() *opaque {
+	if o.identity == nil {
+		o.identity = newIdentity(&o.c.Identity)
+	}
+	return o.identity
+}
+
+func (o *contextObject) authorizerObject() *opaque {
+	if o.authorizer == nil {
+		o.authorizer = newAuthorizer(o.c.Authorizer)
+	}
+	return o.authorizer
+}
+
+func (o *contextObject) errorObject() *opaque {
+	if o.errObj == nil {
+		e := newOpaque(4)
+		e.m.Put("message", nullable(o.c.Error.Message))
+		e.m.Put("messageString", nullable(o.c.Error.MessageString))
+		e.m.Put("responseType", nullable(o.c.Error.ResponseType))
+		e.m.Put("validationErrorString", nullable(o.c.Error.ValidationErrorString))
+		o.errObj = e
+	}
+	return o.errObj
+}
+
+// materialize builds the full map once, with the objects already handed
+// out, in the keySet() order recorded on AWS.
+func (o *contextObject) materialize() *opaque {
+	if o.full != nil {
+		return o.full
+	}
+	c := o.c
+	f := newOpaque(18)
+	m := f.m
 	m.Put("resourceId", nullable(c.ResourceID))
 	m.Put("resourcePath", nullable(c.ResourcePath))
 	m.Put("httpMethod", nullable(c.HTTPMethod))
@@ -135,36 +258,61 @@ func newContextObject(c *RequestContext, reqOv, respOv *opaque) *opaque {
 	m.Put("path", nullable(c.Path))
 	m.Put("accountId", nullable(c.AccountID))
 	m.Put("protocol", nullable(c.Protocol))
-	m.Put("requestOverride", reqOv)
+	m.Put("requestOverride", o.requestOverride())
 	m.Put("stage", nullable(c.Stage))
 	m.Put("domainPrefix", nullable(c.DomainPrefix))
 	m.Put("requestTimeEpoch", c.RequestTimeEpoch)
 	m.Put("requestId", nullable(c.RequestID))
-	m.Put("identity", newIdentity(&c.Identity))
+	m.Put("identity", o.identityObject())
 	m.Put("domainName", nullable(c.DomainName))
 	m.Put("deploymentId", nullable(c.DeploymentID))
-	m.Put("responseOverride", respOv)
+	m.Put("responseOverride", o.responseOverride())
 	m.Put("apiId", nullable(c.APIID))
-	o.hidden = hiddenContext(c)
-	return o
-}
-
-func hiddenContext(c *RequestContext) *vtl.Map {
 	h := vtl.NewMap(4)
 	h.Put("isCanaryRequest", strconv.FormatBool(c.IsCanaryRequest))
-	h.Put("authorizer", newAuthorizer(c.Authorizer))
-	e := newOpaque(4)
-	e.m.Put("message", nullable(c.Error.Message))
-	e.m.Put("messageString", nullable(c.Error.MessageString))
-	e.m.Put("responseType", nullable(c.Error.ResponseType))
-	e.m.Put("validationErrorString", nullable(c.Error.ValidationErrorString))
-	h.Put("error", e)
+	h.Put("authorizer", o.authorizerObject())
+	h.Put("error", o.errorObject())
 	c.Extra.Range(func(k string, v any) bool {
 		h.Put(k, v)
 		return true
 	})
-	return h
+	f.hidden = h
+	o.full = f
+	return f
 }
+
+// Property implements vtl.Object.
+func (o *contextObject) Property(name string) (any, bool) {
+	if o.full != nil {
+		return o.full.Property(name)
+	}
+	return o.value(name)
+}
+
+// Call implements vtl.Object with the java.util.Map methods.
+func (o *contextObject) Call(name string, args []any) (any, bool, error) {
+	if o.full == nil {
+		switch {
+		case name == "get" && len(args) == 1:
+			v, _ := o.value(vtl.ToString(args[0]))
+			return v, true, nil
+		case name == "toString" && len(args) == 0:
+			return "", true, nil
+		}
+	}
+	return o.materialize().Call(name, args)
+}
+
+// SetProperty implements vtl.Setter.
+func (o *contextObject) SetProperty(name string, v any) bool {
+	return o.materialize().SetProperty(name, v)
+}
+
+// Items implements vtl.Iterable (the values, as for a map).
+func (o *contextObject) Items() []any { return o.materialize().Items() }
+
+// String implements vtl.Object.
+func (o *contextObject) String() string { return "" }
 
 func newIdentity(id *Identity) *opaque {
 	o := newOpaque(12)

@@ -23,5 +23,17 @@ func FuzzJSONPath(f *testing.F) {
 			return
 		}
 		_, _ = evalPath(cp, doc)
+		if !cp.definite {
+			return
+		}
+		// The allocation-free walk must agree with ojg wherever it answers.
+		v, found, ok := walkDefinite(cp.x, doc)
+		if !ok {
+			return
+		}
+		res := cp.x.Get(doc)
+		if found != (len(res) > 0) || (found && v != res[0]) {
+			t.Fatalf("walkDefinite(%q) = %v, %v; ojg gives %v", path, v, found, res)
+		}
 	})
 }

@@ -30,22 +30,23 @@ func TemplateHeaders(hs []Param) []Param {
 
 // inputObject is $input.
 type inputObject struct {
-	in      *Input
-	body    *string
-	doc     any
-	docDone bool
-	docOK   bool
+	in       *Input
+	body     string
+	bodyDone bool
+	doc      any
+	docDone  bool
+	docOK    bool
 }
 
 func (o *inputObject) bodyString() string {
-	if o.body == nil {
-		s := string(o.in.Body)
-		if s == "" {
-			s = "{}"
+	if !o.bodyDone {
+		o.bodyDone = true
+		o.body = string(o.in.Body)
+		if o.body == "" {
+			o.body = "{}"
 		}
-		o.body = &s
 	}
-	return *o.body
+	return o.body
 }
 
 // document is the body parsed as JSON (an empty body is {}); ok is false

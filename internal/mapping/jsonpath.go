@@ -166,6 +166,11 @@ func isDefinite(x jp.Expr) bool {
 // evalPath applies the path to doc. A definite path gives the value (found
 // reports whether it exists); an indefinite one a JSON list of matches.
 func evalPath(cp *compiledPath, doc any) (v any, found bool) {
+	if cp.definite {
+		if v, found, ok := walkDefinite(cp.x, doc); ok {
+			return v, found
+		}
+	}
 	res := cp.x.Get(doc)
 	if cp.definite {
 		if len(res) == 0 {
@@ -174,4 +179,73 @@ func evalPath(cp *compiledPath, doc any) (v any, found bool) {
 		return res[0], true
 	}
 	return vtl.NewList(true, res...), true
+}
+
+// JSONPath is a compiled JSONPath expression, evaluated with the same rules
+// as $input.path: for parameter mappings such as
+// method.request.body.JSONPath and integration.response.body.JSONPath.
+type JSONPath struct {
+	cp *compiledPath
+}
+
+// CompileJSONPath parses path ("$.a.b[0]"); names that dot notation cannot
+// hold are accepted as $input.path accepts them (see NormalizePath).
+func CompileJSONPath(path string) (*JSONPath, error) {
+	cp, err := compilePath(path)
+	if err != nil {
+		return nil, err
+	}
+	return &JSONPath{cp: cp}, nil
+}
+
+// Lookup applies the path to doc, a value from vtl.ParseJSON. A definite
+// path gives the value it names; an indefinite one the list of matches.
+// found is false when a definite path names nothing or an indefinite one
+// matches nothing.
+func (p *JSONPath) Lookup(doc any) (v any, found bool) {
+	v, found = evalPath(p.cp, doc)
+	if l, ok := v.(*vtl.List); ok && !p.cp.definite && l.Len() == 0 {
+		return nil, false
+	}
+	return v, found
+}
+
+// walkDefinite evaluates a definite path over template values without
+// ojg's allocations: children of maps and indexes of lists, as jp.Expr.Get
+// does. ok is false when it meets anything else (the caller then asks ojg).
+func walkDefinite(x jp.Expr, doc any) (v any, found, ok bool) {
+	cur := doc
+	for _, f := range x {
+		switch f := f.(type) {
+		case jp.Root:
+			cur = doc
+		case jp.At, jp.Bracket:
+		case jp.Child:
+			m, isMap := cur.(*vtl.Map)
+			if !isMap {
+				return nil, false, false
+			}
+			next, has := m.Get(string(f))
+			if !has {
+				return nil, false, true
+			}
+			cur = next
+		case jp.Nth:
+			l, isList := cur.(*vtl.List)
+			if !isList {
+				return nil, false, false
+			}
+			i, n := int(f), l.Size()
+			if i < 0 {
+				i += n
+			}
+			if i < 0 || i >= n {
+				return nil, false, true
+			}
+			cur = l.ValueAtIndex(i)
+		default:
+			return nil, false, false
+		}
+	}
+	return cur, true, true
 }

@@ -88,29 +88,62 @@ func Execute(ctx context.Context, b *strings.Builder, tmpl *vtl.Template, in *In
 	return env.overrides(), nil
 }
 
-// env is the per-render set of AWS objects.
+// env is the per-render set of AWS objects. $context is built on first
+// use, and only as far as the template reads it: most templates never touch
+// it, and as a full map it is the largest object of a render.
 type env struct {
+	in      *Input
 	vars    map[string]any
-	reqOv   *opaque
-	respOv  *opaque
-	context *opaque
+	context *contextObject // nil until $context is used
+	lazy    lazyContext
+	input   inputObject
 }
 
 func newEnv(in *Input) *env {
-	e := &env{}
-	e.reqOv = newRequestOverride(in.Overrides)
-	e.respOv = newResponseOverride(in.Overrides)
-	e.context = newContextObject(in.Context, e.reqOv, e.respOv)
+	e := &env{in: in}
+	e.lazy.e = e
+	e.input.in = in
 	e.vars = make(map[string]any, len(in.Vars)+4)
 	for k, v := range in.Vars {
 		e.vars[k] = v
 	}
-	e.vars["input"] = &inputObject{in: in}
+	e.vars["input"] = &e.input
 	e.vars["util"] = utilObject{}
-	e.vars["context"] = e.context
+	e.vars["context"] = &e.lazy
 	e.vars["stageVariables"] = paramsMap(in.StageVariables)
 	return e
 }
+
+// contextObject returns $context, made on first use.
+func (e *env) contextObject() *contextObject {
+	if e.context == nil {
+		e.context = newContext(e.in.Context, e.in.Overrides)
+	}
+	return e.context
+}
+
+// lazyContext is $context as templates see it: every use goes to the
+// object contextObject makes on first use.
+type lazyContext struct{ e *env }
+
+// Property implements vtl.Object.
+func (l *lazyContext) Property(name string) (any, bool) { return l.e.contextObject().Property(name) }
+
+// Call implements vtl.Object.
+func (l *lazyContext) Call(name string, args []any) (any, bool, error) {
+	return l.e.contextObject().Call(name, args)
+}
+
+// SetProperty implements vtl.Setter.
+func (l *lazyContext) SetProperty(name string, v any) bool {
+	return l.e.contextObject().SetProperty(name, v)
+}
+
+// Items implements vtl.Iterable.
+func (l *lazyContext) Items() []any { return l.e.contextObject().Items() }
+
+// String implements vtl.Object.
+func (l *lazyContext) String() string { return "" }
 
 func paramsMap(ps []Param) *vtl.Map {
 	m := vtl.NewMap(len(ps))

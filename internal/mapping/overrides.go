@@ -50,18 +50,33 @@ func newResponseOverride(prev *Overrides) *opaque {
 	return o
 }
 
-// overrides reads back what the template set.
+// overrides reads back what the template set, over what earlier templates
+// set (Input.Overrides). Override maps the template never touched were
+// never built: their part is carried over as it was.
 func (e *env) overrides() *Overrides {
-	ov := &Overrides{
-		RequestPath:        readOverrides(e.reqOv, "path"),
-		RequestHeader:      readOverrides(e.reqOv, "header"),
-		RequestQuerystring: readOverrides(e.reqOv, "querystring"),
-		ResponseHeader:     readOverrides(e.respOv, "header"),
+	var ov Overrides
+	if e.in.Overrides != nil {
+		ov = *e.in.Overrides
 	}
-	if v, ok := e.respOv.m.Get("status"); ok {
-		ov.ResponseStatus = statusValue(v)
+	if ov.ResponseStatus != 0 && statusValue(int64(ov.ResponseStatus)) == 0 {
+		ov.ResponseStatus = 0
 	}
-	return ov
+	if e.context == nil {
+		return &ov
+	}
+	if req := e.context.reqOv; req != nil {
+		ov.RequestPath = readOverrides(req, "path")
+		ov.RequestHeader = readOverrides(req, "header")
+		ov.RequestQuerystring = readOverrides(req, "querystring")
+	}
+	if resp := e.context.respOv; resp != nil {
+		ov.ResponseHeader = readOverrides(resp, "header")
+		ov.ResponseStatus = 0
+		if v, ok := resp.m.Get("status"); ok {
+			ov.ResponseStatus = statusValue(v)
+		}
+	}
+	return &ov
 }
 
 func readOverrides(parent *opaque, key string) []Override {

@@ -36,9 +36,6 @@ const (
 // that nobody mistakes a loaded setting for an enforced one. Remove an entry
 // when the gateway starts serving the feature.
 var notServed = map[string]string{
-	extBinaryMediaTypes:   "binary media types",
-	extRequestValidators:  "request validation",
-	extRequestValidator:   "request validation",
 	extAPIKeySource:       "API key source",
 	extAuthorizer:         "authorizers",
 	extAuthType:           "authorizers",
@@ -53,6 +50,9 @@ var httpAPIOnly = map[string]bool{extCORS: true, extTagValue: true}
 
 // warnNotServed warns that a loaded extension is not applied by the gateway.
 func (im *importer) warnNotServed(n *node, ext string) {
+	if _, ok := notServed[ext]; !ok {
+		return // served now
+	}
 	im.warn(n, "", "%s is loaded but not yet served: Archway does not apply %s", unservedFix, ext, notServed[ext])
 }
 

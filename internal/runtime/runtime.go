@@ -15,6 +15,7 @@ import (
 	"github.com/archway-gw/archway/internal/gateway/gatewayresponse"
 	"github.com/archway-gw/archway/internal/gateway/pipeline"
 	"github.com/archway-gw/archway/internal/gateway/router"
+	"github.com/archway-gw/archway/internal/gateway/validate"
 )
 
 // Input is one API and the stages to serve it on.
@@ -123,12 +124,20 @@ func compileAPI(in Input, backend *pipeline.Backend) (*API, []Problem) {
 	var probs []Problem
 	api := &API{ID: a.ID, Name: a.Name, Stages: map[string]*Stage{}, Resources: map[string]map[string]*pipeline.Method{}}
 	routes := make([]router.Route[*pipeline.Method], 0, len(a.Resources))
+	binary, bwarns := pipeline.CompileMediaTypes(a.BinaryMediaTypes)
+	for _, w := range bwarns {
+		probs = append(probs, Problem{Pos: a.Source, Message: w, Fix: "use type/subtype, type/* or */* in x-amazon-apigateway-binary-media-types"})
+	}
+	validators := validate.NewCompiler(a)
 	for _, res := range a.Resources {
 		methods := map[string]*pipeline.Method{}
 		for _, verb := range sortedMethodKeys(res.Methods) {
-			m, ps := pipeline.Compile(a.ID, res.Path, res.Methods[verb], backend)
+			m, ps := pipeline.Compile(a.ID, res.Path, res.Methods[verb], backend, pipeline.WithBinaryMediaTypes(binary))
 			probs = append(probs, ps...)
 			if m != nil {
+				var vps []Problem
+				m.Validator, vps = validators.Method(res.Path, res.Methods[verb])
+				probs = append(probs, vps...)
 				methods[strings.ToUpper(verb)] = m
 			}
 		}

@@ -28,9 +28,18 @@ var (
 	reservedAWS = map[string]bool{"Authorization": true, "Connection": true, "Expect": true, "Proxy-Authenticate": true, "Te": true}
 )
 
+// Option sets API-wide state on a method being compiled.
+type Option func(*Method)
+
+// WithBinaryMediaTypes gives the method its API's compiled binaryMediaTypes
+// (see CompileMediaTypes), compiled once per API.
+func WithBinaryMediaTypes(mt *MediaTypes) Option {
+	return func(m *Method) { m.binary = mt }
+}
+
 // Compile turns one AWS method into a served Method. backend is shared by
-// every method of a snapshot.
-func Compile(apiID, resourcePath string, am *apigw.Method, backend *Backend) (*Method, []Problem) {
+// every method of a snapshot; opts carry API-wide state.
+func Compile(apiID, resourcePath string, am *apigw.Method, backend *Backend, opts ...Option) (*Method, []Problem) {
 	var probs []Problem
 	pos := am.Source
 	warn := func(msg, fix string) { probs = append(probs, Problem{Pos: pos, Message: msg, Fix: fix}) }
@@ -39,6 +48,9 @@ func Compile(apiID, resourcePath string, am *apigw.Method, backend *Backend) (*M
 	m := &Method{APIID: apiID, HTTPMethod: am.HTTPMethod, ResourcePath: resourcePath, backend: backend, methodStatus: map[string]bool{}}
 	for code := range am.MethodResponses {
 		m.methodStatus[code] = true
+	}
+	for _, o := range opts {
+		o(m)
 	}
 	in := am.Integration
 	if in == nil {
@@ -54,6 +66,7 @@ func Compile(apiID, resourcePath string, am *apigw.Method, backend *Backend) (*M
 	if in.TimeoutInMillis > 0 {
 		m.timeout = time.Duration(in.TimeoutInMillis) * time.Millisecond
 	}
+	m.reqHandling = compileContentHandling(in.ContentHandling)
 	m.passthrough = in.PassthroughBehavior
 	if m.passthrough == "" {
 		m.passthrough = apigw.PassthroughWhenNoMatch
@@ -91,7 +104,9 @@ func Compile(apiID, resourcePath string, am *apigw.Method, backend *Backend) (*M
 			fail("http integration has no uri", "set uri to the backend URL")
 		}
 		m.uri = CompileURI(in.URI)
-		m.needsBody = m.Type == apigw.IntegrationHTTP || hasBodySource(m.reqMaps)
+		// HTTP_PROXY streams the body unless a contentHandling conversion
+		// may have to rewrite it.
+		m.needsBody = m.Type == apigw.IntegrationHTTP || hasBodySource(m.reqMaps) || m.reqHandling != handlingPassthrough
 		if in.ConnectionType == "VPC_LINK" {
 			warn("connectionType VPC_LINK is not served yet; the uri is called directly", "point the uri at a reachable backend")
 		}
@@ -108,7 +123,7 @@ func Compile(apiID, resourcePath string, am *apigw.Method, backend *Backend) (*M
 
 func hasBodySource(ms []RequestMapping) bool {
 	for _, rm := range ms {
-		if rm.src.kind == srcBody {
+		if rm.src.kind == srcBody || rm.src.kind == srcBodyPath {
 			return true
 		}
 	}
@@ -122,7 +137,7 @@ func compileResponses(m *Method, in *apigw.Integration, warn, fail func(string, 
 			fail(fmt.Sprintf("integration response %q has statusCode %q", r.Key, r.StatusCode), "set statusCode to an HTTP status such as \"200\"")
 			continue
 		}
-		ir := &IntegrationResponse{Status: status, Code: r.StatusCode}
+		ir := &IntegrationResponse{Status: status, Code: r.StatusCode, handling: compileContentHandling(r.ContentHandling)}
 		for _, key := range orderedKeys(r.ResponseParameters, r.ResponseParameterOrder) {
 			h, ok := strings.CutPrefix(key, "method.response.header.")
 			if !ok || h == "" {

@@ -42,7 +42,16 @@ type Exchange struct {
 	Overrides *mapping.Overrides
 
 	tmplCtx *mapping.RequestContext
-	traceID string
+	// tmplBase is what every template of the exchange sees but the body and
+	// the overrides (built on first render).
+	tmplBase *mapping.Input
+	traceID  string
+
+	// The request body parsed for body parameter mappings (once).
+	bodyDoc     any
+	bodyDocOK   bool
+	bodyDocDone bool
+	bodyDocErr  error
 }
 
 // Response is a buffered method response.

@@ -33,6 +33,7 @@ type IntegrationResponse struct {
 	params    []ResponseMapping
 	templates map[string]*Template
 	firstType string
+	handling  contentHandling
 }
 
 // ResponseMapping is one compiled method.response.header.NAME ← source entry.
@@ -66,6 +67,8 @@ type Method struct {
 	methodStatus map[string]bool
 	backend      *Backend
 	needsBody    bool
+	binary       *MediaTypes     // the API's binaryMediaTypes; nil when none
+	reqHandling  contentHandling // the integration's contentHandling
 }
 
 // Checker validates a method request; a failure is a *diag.Error.
@@ -153,7 +156,10 @@ func (m *Method) mapRequest(x *Exchange) mappedRequest {
 			}
 			mr.header.Set(rm.name, v)
 		case tgtQuery:
-			mr.query = append(mr.query, exec.KV{Key: rm.name, Value: v})
+			vs, _ := rm.src.requestValues(x)
+			for _, v := range vs {
+				mr.query = append(mr.query, exec.KV{Key: rm.name, Value: v})
+			}
 		case tgtPath:
 			if mr.path == nil {
 				mr.path = map[string]string{}
@@ -227,6 +233,9 @@ func (m *Method) classify(ctx context.Context, err error) *diag.Error {
 }
 
 func (m *Method) serveHTTPProxy(ctx context.Context, x *Exchange, w http.ResponseWriter) error {
+	if err := m.checkBodyMappings(x); err != nil {
+		return err
+	}
 	mr := m.mapRequest(x)
 	target, err := m.endpoint(x, mr, x.Req.URL.RawQuery)
 	if err != nil {
@@ -235,7 +244,13 @@ func (m *Method) serveHTTPProxy(ctx context.Context, x *Exchange, w http.Respons
 	var body io.Reader = x.Req.Body
 	cl := x.Req.ContentLength
 	if x.Body != nil {
-		body, cl = strings.NewReader(string(x.Body)), int64(len(x.Body))
+		b := x.Body
+		if m.reqHandling != handlingPassthrough {
+			if b, err = m.convertProxyRequest(x); err != nil {
+				return err
+			}
+		}
+		body, cl = strings.NewReader(string(b)), int64(len(b))
 	}
 	if cl == 0 {
 		body = nil

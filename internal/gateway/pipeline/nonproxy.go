@@ -23,6 +23,9 @@ import (
 const maxResponseBody = apigw.MaxPayloadBytes
 
 func (m *Method) serveHTTP(ctx context.Context, x *Exchange) (*Response, error) {
+	if err := m.checkBodyMappings(x); err != nil {
+		return nil, err
+	}
 	mr := m.mapRequest(x)
 	body, err := m.requestBody(ctx, x)
 	if err != nil {
@@ -80,28 +83,39 @@ func (m *Method) serveHTTP(ctx context.Context, x *Exchange) (*Response, error) 
 	return out, nil
 }
 
-// requestBody applies the request template selected by Content-Type, or the
-// passthrough behaviour when none matches.
+// requestBody converts the request payload (binaryMediaTypes and the
+// integration's contentHandling), then applies the request template selected
+// by Content-Type, or the passthrough behaviour when none matches.
 func (m *Method) requestBody(ctx context.Context, x *Exchange) ([]byte, error) {
+	var t *Template
 	if len(m.reqTemplates) == 0 {
 		if m.passthrough == apigw.PassthroughNever {
 			return nil, diag.New(diag.PhaseIntegrationRequest, unsupportedMediaType, "passthroughBehavior NEVER and no request template")
 		}
-		return x.Body, nil
-	}
-	ct := mediaType(x.Req.Header.Get("Content-Type"))
-	t, ok := m.reqTemplates[ct]
-	if !ok {
-		if m.passthrough == apigw.PassthroughWhenNoMatch {
-			return x.Body, nil
+	} else {
+		ct := mediaType(x.Req.Header.Get("Content-Type"))
+		var ok bool
+		if t, ok = m.reqTemplates[ct]; !ok && m.passthrough != apigw.PassthroughWhenNoMatch {
+			return nil, diag.Newf(diag.PhaseIntegrationRequest, unsupportedMediaType, "no request template for Content-Type %q and passthroughBehavior %s", ct, m.passthrough)
 		}
-		return nil, diag.Newf(diag.PhaseIntegrationRequest, unsupportedMediaType, "no request template for Content-Type %q and passthroughBehavior %s", ct, m.passthrough)
 	}
-	s, err := t.Render(ctx, x, x.Body)
+	body, binary, err := m.convertRequest(x)
 	if err != nil {
 		return nil, err
 	}
-	return []byte(s), nil
+	if t == nil {
+		return body, nil
+	}
+	if binary {
+		return nil, diag.Newf(diag.PhaseIntegrationRequest, diag.TemplateOnBinary, "request template %s selected for a binary payload", t.name)
+	}
+	s, err := t.Render(ctx, x, body)
+	if err != nil {
+		return nil, err
+	}
+	out := []byte(s)
+	x.noteTemplateJSON(t, out)
+	return out, nil
 }
 
 // unsupportedMediaType is declared here until request validation lands with its own causes.
@@ -196,18 +210,33 @@ func (m *Method) integrationResponse(ctx context.Context, x *Exchange, value str
 	}
 	out := &Response{Status: ir.Status, Header: http.Header{}}
 	out.Header["Content-Type"] = []string{"application/json"}
+	converted, binary, err := m.convertResponse(x, ir, h.Get("Content-Type"), body)
+	if err != nil {
+		return nil, err
+	}
 	if t, ct := ir.template(x.Req.Header.Get("Accept")); t != nil {
-		s, err := t.Render(ctx, x, body)
+		if binary {
+			return nil, diag.Newf(diag.PhaseIntegrationResponse, diag.TemplateOnBinary, "response template %s selected for a binary payload", t.name)
+		}
+		s, err := t.Render(ctx, x, converted)
 		if err != nil {
 			return nil, err
 		}
 		out.Body = []byte(s)
 		out.Header["Content-Type"] = []string{ct}
 	} else {
-		out.Body = body
+		out.Body = converted
 	}
+	var doc *responseDoc
 	for _, p := range ir.params {
-		v, ok := p.src.responseValue(x, h, body)
+		if p.src.kind == srcIntBodyPath && doc == nil {
+			d, ok, err := responseDocument(body)
+			if err != nil {
+				return nil, err
+			}
+			doc = &responseDoc{v: d, ok: ok}
+		}
+		v, ok := p.src.responseValue(x, h, body, doc)
 		if !ok {
 			continue
 		}
@@ -280,7 +309,7 @@ func (ir *IntegrationResponse) template(accept string) (*Template, string) {
 	return ir.templates[ir.firstType], ir.firstType
 }
 
-func (s Source) responseValue(x *Exchange, h http.Header, body []byte) (string, bool) {
+func (s Source) responseValue(x *Exchange, h http.Header, body []byte, doc *responseDoc) (string, bool) {
 	switch s.kind {
 	case srcStatic, srcStage, srcContext:
 		return s.requestValue(x)
@@ -295,6 +324,11 @@ func (s Source) responseValue(x *Exchange, h http.Header, body []byte) (string, 
 		return strings.Join(vs, ","), len(vs) > 0
 	case srcIntBody:
 		return string(body), true
+	case srcIntBodyPath:
+		if doc == nil || !doc.ok {
+			return "", false
+		}
+		return s.lookup(doc.v)
 	}
 	return "", false
 }

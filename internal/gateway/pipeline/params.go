@@ -1,9 +1,14 @@
 package pipeline
 
 import (
+	"bytes"
 	"fmt"
 	"net/url"
 	"strings"
+
+	"github.com/archway-gw/archway/internal/diag"
+	"github.com/archway-gw/archway/internal/mapping"
+	"github.com/archway-gw/archway/internal/vtl"
 )
 
 func formUnescape(s string) string {
@@ -32,6 +37,8 @@ const (
 	srcIntHeader
 	srcIntMultiHeader
 	srcIntBody
+	srcBodyPath    // method.request.body.JSONPath
+	srcIntBodyPath // integration.response.body.JSONPath
 )
 
 // Source is a compiled mapping expression (the right side of requestParameters
@@ -39,6 +46,9 @@ const (
 type Source struct {
 	kind sourceKind
 	name string
+	// path is the compiled JSONPath of a body source ($. + what follows
+	// method.request.body. or integration.response.body.).
+	path *mapping.JSONPath
 }
 
 // CompileSource parses a mapping expression. request selects the request side
@@ -77,8 +87,26 @@ func CompileSource(expr string, request bool) (Source, error) {
 	if !request && expr == "integration.response.body" {
 		return Source{kind: srcIntBody}, nil
 	}
-	if strings.HasPrefix(expr, "method.request.body.") || strings.HasPrefix(expr, "integration.response.body.") {
-		return Source{}, fmt.Errorf("mapping expression %q: JSONPath body mappings are not served yet", expr)
+	for _, b := range []struct {
+		prefix string
+		kind   sourceKind
+		req    bool
+	}{{"method.request.body.", srcBodyPath, true}, {"integration.response.body.", srcIntBodyPath, false}} {
+		rest, ok := strings.CutPrefix(expr, b.prefix)
+		if !ok {
+			continue
+		}
+		if b.req != request {
+			break
+		}
+		if rest == "" {
+			return Source{}, fmt.Errorf("mapping expression %q has an empty JSONPath", expr)
+		}
+		p, err := mapping.CompileJSONPath("$." + rest)
+		if err != nil {
+			return Source{}, fmt.Errorf("mapping expression %q: %w", expr, err)
+		}
+		return Source{kind: b.kind, name: rest, path: p}, nil
 	}
 	return Source{}, fmt.Errorf("mapping expression %q is not a valid source; use 'static', method.request.{path,querystring,header}.NAME, stageVariables.NAME or context.NAME", expr)
 }
@@ -117,8 +145,123 @@ func (s Source) requestValue(x *Exchange) (string, bool) {
 		return v, v != ""
 	case srcBody:
 		return string(x.Body), true
+	case srcBodyPath:
+		doc, ok := x.requestDocument()
+		if !ok {
+			return "", false
+		}
+		return s.lookup(doc)
 	}
 	return "", false
+}
+
+// requestValues is requestValue for a query-string target: a
+// multivaluequerystring source gives each value, sent as a repeated
+// parameter (recorded by LocalStack, manually checked on AWS:
+// pmap-ls-multivalue-querystring).
+func (s Source) requestValues(x *Exchange) ([]string, bool) {
+	if s.kind == srcMultiQuery {
+		vs := allQuery(x.Req.URL.RawQuery, s.name)
+		return vs, len(vs) > 0
+	}
+	v, ok := s.requestValue(x)
+	if !ok {
+		return nil, false
+	}
+	return []string{v}, true
+}
+
+// lookup evaluates a body JSONPath source over a parsed body. A path that
+// names nothing, or null, gives no value (the parameter is omitted); a
+// string is sent as it is, an object or array as compact JSON, a number or
+// boolean in its JSON form.
+func (s Source) lookup(doc any) (string, bool) {
+	v, found := s.path.Lookup(doc)
+	if !found || v == nil {
+		return "", false
+	}
+	switch t := v.(type) {
+	case string:
+		return t, true
+	case *vtl.Map, *vtl.List:
+		return vtl.JSON(t), true
+	}
+	return vtl.ToString(v), true
+}
+
+// isBodySource reports whether the source reads the (request or
+// integration response) body as JSON.
+func (s Source) isBodySource() bool {
+	switch s.kind {
+	case srcBody, srcBodyPath, srcIntBody, srcIntBodyPath:
+		return true
+	}
+	return false
+}
+
+// parseMappedBody parses a body for body mappings. An empty body, or one
+// that is not JSON and does not open an object, has no document (ok false:
+// JSONPath parameters are omitted). A body that opens an object ('{' after
+// white space) but is not valid JSON is an error: AWS answers 400 "Invalid
+// JSON in request body" on the request side (LocalStack:
+// pmap-ls-invalid-json-body) and 500 on the response side.
+func parseMappedBody(body []byte) (doc any, ok bool, err error) {
+	trimmed := bytes.TrimLeft(body, " \t\r\n")
+	if len(trimmed) == 0 {
+		return nil, false, nil
+	}
+	doc, err = vtl.ParseJSON(string(body))
+	if err == nil {
+		return doc, true, nil
+	}
+	if trimmed[0] == '{' {
+		return nil, false, err
+	}
+	return nil, false, nil
+}
+
+// requestDocument is the request body parsed for body mappings, parsed
+// once per exchange.
+func (x *Exchange) requestDocument() (any, bool) {
+	if !x.bodyDocDone {
+		x.bodyDocDone = true
+		x.bodyDoc, x.bodyDocOK, x.bodyDocErr = parseMappedBody(x.Body)
+	}
+	return x.bodyDoc, x.bodyDocOK
+}
+
+// checkBodyMappings fails the request when a request parameter maps the
+// body (method.request.body or method.request.body.JSONPath) and the body
+// opens a JSON object that does not parse.
+func (m *Method) checkBodyMappings(x *Exchange) error {
+	mapped := false
+	for _, rm := range m.reqMaps {
+		mapped = mapped || rm.src.kind == srcBody || rm.src.kind == srcBodyPath
+	}
+	if !mapped {
+		return nil
+	}
+	x.requestDocument()
+	if x.bodyDocErr != nil {
+		return diag.Wrap(diag.PhaseIntegrationRequest, diag.RequestBodyNotJSON, x.bodyDocErr, "requestParameters map the request body, which is not valid JSON")
+	}
+	return nil
+}
+
+// responseDoc is an integration response body parsed for body mappings.
+type responseDoc struct {
+	v  any
+	ok bool
+}
+
+// responseDocument parses an integration response body for
+// integration.response.body.JSONPath mappings.
+func responseDocument(body []byte) (any, bool, error) {
+	doc, ok, err := parseMappedBody(body)
+	if err != nil {
+		return nil, false, diag.Wrap(diag.PhaseIntegrationResponse, diag.ResponseBodyNotJSON, err, "responseParameters map the integration response body, which is not valid JSON")
+	}
+	return doc, ok, nil
 }
 
 func hasQuery(raw, name string) bool { return len(allQuery(raw, name)) > 0 }

@@ -173,8 +173,12 @@ func TestCompileSource(t *testing.T) {
 		{"integration.response.body", true, res{Err: genericErr("integration.response.body")}},
 		{"method.request.header.X", false, res{Err: genericErr("method.request.header.X")}},
 		{"method.request.body", false, res{Err: genericErr("method.request.body")}},
-		{"method.request.body.name", true, res{Err: `mapping expression "method.request.body.name": JSONPath body mappings are not served yet`}},
-		{"integration.response.body.id", false, res{Err: `mapping expression "integration.response.body.id": JSONPath body mappings are not served yet`}},
+		{"method.request.body.name", true, res{Kind: srcBodyPath, Name: "name"}},
+		{"method.request.body.petstore.pets[0].name", true, res{Kind: srcBodyPath, Name: "petstore.pets[0].name"}},
+		{"integration.response.body.id", false, res{Kind: srcIntBodyPath, Name: "id"}},
+		{"method.request.body.", true, res{Err: `mapping expression "method.request.body." has an empty JSONPath`}},
+		{"integration.response.body.id", true, res{Err: genericErr("integration.response.body.id")}},
+		{"method.request.body.id", false, res{Err: genericErr("method.request.body.id")}},
 	}
 	for _, tc := range tests {
 		side := "response"
@@ -219,7 +223,7 @@ func TestCompileRequestMapping(t *testing.T) {
 		{"integration.request.header.", "'v'", res{Err: `request parameter "integration.request.header." has no name`}},
 		{"integration.request.path.", "'v'", res{Err: `request parameter "integration.request.path." has no name`}},
 		{"integration.request.header.X", "integration.response.body", res{Err: `mapping expression "integration.response.body" is not a valid source; use 'static', method.request.{path,querystring,header}.NAME, stageVariables.NAME or context.NAME`}},
-		{"integration.request.header.X", "method.request.body.a", res{Err: `mapping expression "method.request.body.a": JSONPath body mappings are not served yet`}},
+		{"integration.request.header.X", "method.request.body.a", res{Target: tgtHeader, Name: "X", Kind: srcBodyPath, Src: "a"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.key+"="+tc.expr, func(t *testing.T) {

@@ -1,13 +1,17 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/archway-gw/archway/internal/diag"
+	"github.com/archway-gw/archway/internal/exec"
 	"github.com/archway-gw/archway/internal/mapping"
 	"github.com/archway-gw/archway/internal/vtl"
 )
@@ -63,25 +67,31 @@ func (t *Template) Render(ctx context.Context, x *Exchange, body []byte) (string
 	return out, nil
 }
 
-// mappingInput builds what a template sees from the exchange. The AWS
-// context is built once per exchange and shared by its templates.
+// mappingInput builds what a template sees from the exchange. The method
+// request's parameters, headers, stage variables and AWS context are
+// gathered once per exchange and shared by its templates; only the body and
+// the overrides differ between them.
 func (x *Exchange) mappingInput(body []byte) *mapping.Input {
-	if x.tmplCtx == nil {
-		x.tmplCtx = x.requestContext()
+	if x.tmplBase == nil {
+		if x.tmplCtx == nil {
+			x.tmplCtx = x.requestContext()
+		}
+		base := &mapping.Input{
+			PathParams:     make([]mapping.Param, 0, len(x.Params)),
+			QueryParams:    queryParams(x.Req.URL.RawQuery),
+			Headers:        mapping.TemplateHeaders(headerParams(x.Req.Header)),
+			StageVariables: stageParams(x.Stage),
+			Context:        x.tmplCtx,
+		}
+		for _, p := range x.Params {
+			base.PathParams = append(base.PathParams, mapping.Param{Name: p.Name, Value: p.Value})
+		}
+		x.tmplBase = base
 	}
-	in := &mapping.Input{
-		Body:           body,
-		PathParams:     make([]mapping.Param, 0, len(x.Params)),
-		QueryParams:    queryParams(x.Req.URL.RawQuery),
-		Headers:        mapping.TemplateHeaders(headerParams(x.Req.Header)),
-		StageVariables: stageParams(x.Stage),
-		Context:        x.tmplCtx,
-		Overrides:      x.Overrides,
-	}
-	for _, p := range x.Params {
-		in.PathParams = append(in.PathParams, mapping.Param{Name: p.Name, Value: p.Value})
-	}
-	return in
+	in := *x.tmplBase
+	in.Body = body
+	in.Overrides = x.Overrides
+	return &in
 }
 
 func (x *Exchange) requestContext() *mapping.RequestContext {
@@ -151,4 +161,44 @@ func stageParams(st *Stage) []mapping.Param {
 		out = append(out, mapping.Param{Name: k, Value: st.Variables[k]})
 	}
 	return out
+}
+
+// isJSONMediaType reports whether a request media type announces JSON:
+// application/json, application/x-amz-json-*, and any */*+json.
+func isJSONMediaType(mt string) bool {
+	return mt == "application/json" || strings.HasSuffix(mt, "+json") || strings.HasPrefix(mt, "application/x-amz-json")
+}
+
+// noteTemplateJSON records, for the execution log, a request template whose
+// output is not valid JSON although the request's Content-Type (absent
+// means application/json, as for template selection) is a JSON type. AWS
+// sends such output on as it is; so does Archway. Output that is empty or
+// only white space is not flagged.
+func (x *Exchange) noteTemplateJSON(t *Template, out []byte) {
+	ct := mediaType(x.Req.Header.Get("Content-Type"))
+	if !isJSONMediaType(ct) || json.Valid(out) || len(bytes.TrimSpace(out)) == 0 {
+		return
+	}
+	x.Rec.TemplateNotJSON = templateJSONError(t.name, ct, out)
+}
+
+// templateJSONError locates the JSON syntax error in out.
+func templateJSONError(name, ct string, out []byte) *exec.TemplateJSONError {
+	e := &exec.TemplateJSONError{Template: name, ContentType: ct, Line: 1, Column: 1, Msg: "not valid JSON"}
+	var raw json.RawMessage
+	err := json.Unmarshal(out, &raw)
+	var se *json.SyntaxError
+	if !errors.As(err, &se) {
+		return e
+	}
+	e.Msg = se.Error()
+	pos := int(se.Offset)
+	if strings.HasPrefix(se.Error(), "invalid character") && pos > 0 {
+		pos-- // Offset counts the offending byte
+	}
+	pos = min(pos, len(out))
+	lineStart := bytes.LastIndexByte(out[:pos], '\n') + 1
+	e.Line = bytes.Count(out[:pos], []byte{'\n'}) + 1
+	e.Column = utf8.RuneCount(out[lineStart:pos]) + 1
+	return e
 }
