@@ -24,6 +24,7 @@ type loadFlags struct {
 	debug     bool
 	listen    string
 	pprof     string
+	functions []string // --function NAME=COMMAND
 }
 
 // loaded is what a target path yields.

@@ -18,6 +18,7 @@ import (
 	"github.com/archway-gw/archway/internal/gateway"
 	"github.com/archway-gw/archway/internal/gateway/integration/httpx"
 	"github.com/archway-gw/archway/internal/gateway/pipeline"
+	"github.com/archway-gw/archway/internal/lambda"
 	"github.com/archway-gw/archway/internal/runtime"
 )
 
@@ -51,6 +52,7 @@ func serveCmd() *cobra.Command {
 	addDefinitionFlags(cmd, &f)
 	cmd.Flags().StringVar(&f.listen, "listen", "", "listener address (default 127.0.0.1:8080, or listen in archway.yaml)")
 	cmd.Flags().StringVar(&f.pprof, "pprof", "", "serve Go's /debug/pprof on this address (off by default; for profiling)")
+	cmd.Flags().StringArrayVar(&f.functions, "function", nil, "local Lambda function NAME=COMMAND, the command split on spaces (repeatable; adds to functions in archway.yaml)")
 	return cmd
 }
 
@@ -77,6 +79,18 @@ func serve(ctx context.Context, target string, f loadFlags, stdout, stderr io.Wr
 		return err
 	}
 	stamps := modTimes(l.files) // taken now, so an edit made while starting is not missed
+	fns, err := functionsOf(l.cfg, f.functions)
+	if err != nil {
+		return err
+	}
+	if len(fns) > 0 {
+		svc, err := lambda.New(lambda.Config{Logger: logger}, fns...)
+		if err != nil {
+			return err
+		}
+		defer svc.Close()
+		backend.Lambda = svc
+	}
 	listen := f.listen
 	execDest, accessDest := "", ""
 	debug := f.debug

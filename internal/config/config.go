@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/token"
@@ -33,6 +34,68 @@ type Config struct {
 	AccessLog string `yaml:"accessLog"`
 	// APIs lists the APIs to serve.
 	APIs []API `yaml:"apis"`
+	// Functions are the local Lambda functions that AWS and AWS_PROXY
+	// integrations invoke. Default none.
+	Functions []Function `yaml:"functions"`
+}
+
+// Function is one local Lambda function.
+type Function struct {
+	// Name is the function name used in integration URIs. Required.
+	Name string `yaml:"name"`
+	// Command is the executable and its arguments; it must speak the Lambda
+	// Runtime API (a Go binary built with aws-lambda-go, "go run ./fn").
+	// Required.
+	Command []string `yaml:"command"`
+	// Env is added to the process environment. Default none.
+	Env map[string]string `yaml:"env"`
+	// Timeout of one invocation: a Go duration ("3s", "500ms") or whole
+	// seconds. Default 3s, as AWS.
+	Timeout Duration `yaml:"timeout"`
+	// Memory is the memory setting in MB (reported, not enforced). Default 128.
+	Memory int `yaml:"memory"`
+	// ReservedConcurrency caps concurrent executions. Default 0: unreserved.
+	ReservedConcurrency int `yaml:"reservedConcurrency"`
+	// Dir is the working directory, relative to archway.yaml. Default: the
+	// directory of archway.yaml.
+	Dir string `yaml:"dir"`
+}
+
+// DefaultFunctionTimeout and DefaultFunctionMemory are AWS's defaults.
+const (
+	DefaultFunctionTimeout = 3 * time.Second
+	DefaultFunctionMemory  = 128
+)
+
+// Duration is a time.Duration read from a Go duration string or a number
+// of seconds.
+type Duration time.Duration
+
+// UnmarshalYAML reads "3s", "1m30s" or 3 (seconds).
+func (d *Duration) UnmarshalYAML(unmarshal func(any) error) error {
+	var v any
+	if err := unmarshal(&v); err != nil {
+		return err
+	}
+	switch t := v.(type) {
+	case string:
+		p, err := time.ParseDuration(t)
+		if err != nil {
+			return fmt.Errorf("timeout %q: %w", t, err)
+		}
+		*d = Duration(p)
+	case int:
+		*d = Duration(time.Duration(t) * time.Second)
+	case int64:
+		*d = Duration(time.Duration(t) * time.Second)
+	case uint64:
+		*d = Duration(time.Duration(t) * time.Second)
+	case float64:
+		*d = Duration(time.Duration(t * float64(time.Second)))
+	default:
+		return fmt.Errorf("timeout %v: write a duration such as 3s or a number of seconds", v)
+	}
+	return nil
 }
 
 // API is one served definition.
@@ -87,6 +150,26 @@ func Load(path string) (*Config, error) {
 			if s.Name == "" {
 				return nil, fmt.Errorf("%s: apis[%d].stages[%d]: name is required", path, i, j)
 			}
+		}
+	}
+	for i := range c.Functions {
+		f := &c.Functions[i]
+		if f.Name == "" {
+			return nil, fmt.Errorf("%s: functions[%d]: name is required", path, i)
+		}
+		if len(f.Command) == 0 {
+			return nil, fmt.Errorf("%s: functions[%d] (%s): command is required; list the executable and its arguments", path, i, f.Name)
+		}
+		if f.Timeout == 0 {
+			f.Timeout = Duration(DefaultFunctionTimeout)
+		}
+		if f.Memory == 0 {
+			f.Memory = DefaultFunctionMemory
+		}
+		if f.Dir == "" {
+			f.Dir = dir
+		} else if !filepath.IsAbs(f.Dir) {
+			f.Dir = filepath.Join(dir, f.Dir)
 		}
 	}
 	if len(c.APIs) == 0 {

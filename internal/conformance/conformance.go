@@ -82,6 +82,11 @@ var runners = map[string]runner{
 	"param-mapping":                  runParamMapping,
 	"binary-conversion-request":      runBinaryRequest,
 	"binary-conversion-response":     runBinaryResponse,
+	"proxy-event-v1":                 runProxyEventV1,
+	"proxy-event-v1-headers":         runProxyEventV1Headers,
+	"lambda-proxy-response":          runLambdaProxyResponse,
+	"lambda-proxy-response-binary":   runLambdaProxyResponse,
+	"integration-aws-lambda":         runAWSLambdaIntegration,
 }
 
 // RunDirs runs every *.json vector file in dirs (or the files themselves),

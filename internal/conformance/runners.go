@@ -122,7 +122,7 @@ func runErrorResponse(ctx context.Context, v Vector, _ map[string]Vector) (Outco
 	json.Unmarshal(in.Integration, &integ)
 	switch {
 	case in.Lambda != nil || in.LambdaReturns != nil || strings.Contains(integText, "Lambda") || strings.Contains(strings.ToLower(string(v.Inputs)), "lambda_returns"):
-		return Unsupported, "needs a Lambda integration (served in a later issue)"
+		return runLambdaError(ctx, v, in, exp)
 	case in.Validator != nil:
 		return runRequestValidation(ctx, v, exp)
 	case in.Method != nil && strings.Contains(string(in.Method), "apiKeyRequired"):

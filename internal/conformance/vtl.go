@@ -176,6 +176,17 @@ func (tv *vtlVector) client() vtlClient {
 		return str
 	}
 	cr.Method, cr.Path, cr.Query, cr.Body = get("method"), get("path"), get("query"), get("body")
+	if q, ok := m.Get("query"); ok {
+		if qm, ok := q.(*vtl.Map); ok {
+			// The query as a map of names to values.
+			var parts []string
+			qm.Range(func(k string, v any) bool {
+				parts = append(parts, url.QueryEscape(k)+"="+url.QueryEscape(vtl.ToString(v)))
+				return true
+			})
+			cr.Query = strings.Join(parts, "&")
+		}
+	}
 	if j, ok := m.Get("json"); ok && j != nil {
 		cr.Body = pythonJSON(j)
 	}

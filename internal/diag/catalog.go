@@ -6,37 +6,46 @@ import "github.com/archway-gw/archway/internal/apigw"
 // from this catalog (go run ./cmd/archway causes > docs/causes.md) and checked
 // by a test.
 const (
-	RouteNotFound            Cause = "ROUTE_NOT_FOUND"
-	MethodNotDefined         Cause = "METHOD_NOT_DEFINED"
-	StageNotFound            Cause = "STAGE_NOT_FOUND"
-	APINotFound              Cause = "API_NOT_FOUND"
-	RequestTooLarge          Cause = "REQUEST_TOO_LARGE"
-	MissingRequestParameters Cause = "MISSING_REQUEST_PARAMETERS"
-	InvalidRequestBody       Cause = "INVALID_REQUEST_BODY"
-	ReservedHeaderMapping    Cause = "RESERVED_HEADER_MAPPING"
-	InvalidEndpoint          Cause = "INVALID_ENDPOINT"
-	IntegrationNotServed     Cause = "INTEGRATION_NOT_SERVED"
-	TemplateError            Cause = "TEMPLATE_ERROR"
-	MockStatusInvalid        Cause = "MOCK_STATUS_INVALID"
-	BinaryConversionFailed   Cause = "BINARY_CONVERSION_FAILED"
-	TemplateOnBinary         Cause = "TEMPLATE_ON_BINARY"
-	UnsupportedMediaType     Cause = "UNSUPPORTED_MEDIA_TYPE"
-	RequestBodyNotJSON       Cause = "REQUEST_BODY_NOT_JSON"
-	ResponseBodyNotJSON      Cause = "RESPONSE_BODY_NOT_JSON"
-	IntegrationTimeout       Cause = "INTEGRATION_TIMEOUT"
-	UpstreamConnectRefused   Cause = "UPSTREAM_CONNECT_REFUSED"
-	UpstreamDNSFailure       Cause = "UPSTREAM_DNS_FAILURE"
-	UpstreamConnectTimeout   Cause = "UPSTREAM_CONNECT_TIMEOUT"
-	UpstreamReset            Cause = "UPSTREAM_CONNECTION_RESET"
-	UpstreamBadResponse      Cause = "UPSTREAM_BAD_RESPONSE"
-	UpstreamTLSUntrusted     Cause = "UPSTREAM_TLS_UNTRUSTED"
-	UpstreamTLSExpired       Cause = "UPSTREAM_TLS_EXPIRED"
-	UpstreamTLSHostname      Cause = "UPSTREAM_TLS_HOSTNAME"
-	UpstreamTLSHandshake     Cause = "UPSTREAM_TLS_HANDSHAKE"
-	NoMatchingIntegrationRsp Cause = "NO_MATCHING_INTEGRATION_RESPONSE"
-	NoMatchingMethodResponse Cause = "NO_MATCHING_METHOD_RESPONSE"
-	ClientAborted            Cause = "CLIENT_ABORTED"
-	InternalError            Cause = "INTERNAL_ERROR"
+	RouteNotFound                Cause = "ROUTE_NOT_FOUND"
+	MethodNotDefined             Cause = "METHOD_NOT_DEFINED"
+	StageNotFound                Cause = "STAGE_NOT_FOUND"
+	APINotFound                  Cause = "API_NOT_FOUND"
+	RequestTooLarge              Cause = "REQUEST_TOO_LARGE"
+	MissingRequestParameters     Cause = "MISSING_REQUEST_PARAMETERS"
+	InvalidRequestBody           Cause = "INVALID_REQUEST_BODY"
+	ReservedHeaderMapping        Cause = "RESERVED_HEADER_MAPPING"
+	InvalidEndpoint              Cause = "INVALID_ENDPOINT"
+	IntegrationNotServed         Cause = "INTEGRATION_NOT_SERVED"
+	TemplateError                Cause = "TEMPLATE_ERROR"
+	MockStatusInvalid            Cause = "MOCK_STATUS_INVALID"
+	BinaryConversionFailed       Cause = "BINARY_CONVERSION_FAILED"
+	TemplateOnBinary             Cause = "TEMPLATE_ON_BINARY"
+	UnsupportedMediaType         Cause = "UNSUPPORTED_MEDIA_TYPE"
+	RequestBodyNotJSON           Cause = "REQUEST_BODY_NOT_JSON"
+	ResponseBodyNotJSON          Cause = "RESPONSE_BODY_NOT_JSON"
+	IntegrationTimeout           Cause = "INTEGRATION_TIMEOUT"
+	UpstreamConnectRefused       Cause = "UPSTREAM_CONNECT_REFUSED"
+	UpstreamDNSFailure           Cause = "UPSTREAM_DNS_FAILURE"
+	UpstreamConnectTimeout       Cause = "UPSTREAM_CONNECT_TIMEOUT"
+	UpstreamReset                Cause = "UPSTREAM_CONNECTION_RESET"
+	UpstreamBadResponse          Cause = "UPSTREAM_BAD_RESPONSE"
+	UpstreamTLSUntrusted         Cause = "UPSTREAM_TLS_UNTRUSTED"
+	UpstreamTLSExpired           Cause = "UPSTREAM_TLS_EXPIRED"
+	UpstreamTLSHostname          Cause = "UPSTREAM_TLS_HOSTNAME"
+	UpstreamTLSHandshake         Cause = "UPSTREAM_TLS_HANDSHAKE"
+	NoMatchingIntegrationRsp     Cause = "NO_MATCHING_INTEGRATION_RESPONSE"
+	NoMatchingMethodResponse     Cause = "NO_MATCHING_METHOD_RESPONSE"
+	ClientAborted                Cause = "CLIENT_ABORTED"
+	LambdaUnhandledError         Cause = "LAMBDA_UNHANDLED_ERROR"
+	LambdaTimeout                Cause = "LAMBDA_TIMEOUT"
+	LambdaCrashed                Cause = "LAMBDA_CRASHED"
+	LambdaInitError              Cause = "LAMBDA_INIT_ERROR"
+	LambdaMalformedProxyResponse Cause = "LAMBDA_MALFORMED_PROXY_RESPONSE"
+	LambdaNotFound               Cause = "LAMBDA_NOT_FOUND"
+	LambdaThrottled              Cause = "LAMBDA_THROTTLED"
+	LambdaInvokeRejected         Cause = "LAMBDA_INVOKE_REJECTED"
+	LambdaProxyMethodNotPost     Cause = "LAMBDA_PROXY_METHOD_NOT_POST"
+	InternalError                Cause = "INTERNAL_ERROR"
 )
 
 const (
@@ -46,6 +55,10 @@ const (
 	netLog          = "Execution failed due to a network error communicating with endpoint"
 	awsNetChoice    = "AWS does not document this case for public HTTP endpoints; Archway answers as AWS answers other INTEGRATION_FAILUREs it records (500 Internal server error), and logs LocalStack's wording."
 	configErrPrefix = "Execution failed due to configuration error: "
+	lambdaFnErrLog  = "Lambda execution failed with status 200 due to customer function error"
+	awsLambdaFnErr  = "AWS_PROXY: 502 `{\"message\": \"Internal server error\"}` (Lambda developer guide services-apigateway-errors: a function error gives 502; recorded err-lambda-proxy-empty-response), log `" + lambdaFnErrLog + ": <errorMessage>. Lambda request id: <id>` (Knowledge Center malformed-502-api-gateway). AWS (non-proxy): not an error; the error object is the integration response, selected by errorMessage (recorded err-lambda-custom-*). "
+	lambdaExplain   = " The explanation names the function, its Lambda request id and the last lines of its log."
+	awsInvokeReject = "500 `{\"message\": \"Internal server error\"}` (Lambda developer guide services-apigateway-errors: \"If the Lambda API rejects the invocation request, API Gateway returns a 500 error code\"), after `Sending request to https://lambda.<region>.amazonaws.com/2015-03-31/functions/<arn>/invocations` in the log (aws-errors.md row 5)."
 )
 
 var catalog = []CauseInfo{
@@ -89,9 +102,9 @@ var catalog = []CauseInfo{
 		Fix:     "Define every stage variable the URI uses (`--stage-variable k=v` or archway.yaml), and make the URI an absolute http:// or https:// URL."},
 	{Cause: IntegrationNotServed, ResponseType: apigw.APIConfigurationError, Message: msgISE, Spaced: true,
 		LogLine: configErrPrefix + "Integration type not served by this gateway version",
-		Meaning: "The method's integration type (AWS, AWS_PROXY, VPC_LINK) loads but is not served by this version of Archway yet.",
+		Meaning: "The method's integration loads but is not served by this version of Archway yet: an AWS or AWS_PROXY integration of an AWS service other than Lambda (SQS, S3, DynamoDB, ...).",
 		AWS:     "No AWS equivalent: AWS serves every type. `archway validate` warns about such methods.",
-		Fix:     "Use an HTTP, HTTP_PROXY or MOCK integration for this method, or upgrade Archway."},
+		Fix:     "Use an HTTP, HTTP_PROXY, MOCK or Lambda integration for this method, or upgrade Archway."},
 	{Cause: TemplateError, ResponseType: apigw.APIConfigurationError, Message: msgISE, Spaced: true,
 		LogLine: configErrPrefix + "Unable to transform request", LogDetail: true,
 		Meaning: "A mapping template failed: it does not parse, or it failed while rendering (an invalid JSONPath, a loop or output limit, a method error). The detail names the template and its line:col.",
@@ -113,8 +126,9 @@ var catalog = []CauseInfo{
 		AWS:     "500 Internal server error (aws-errors.md row 20, AWS-validated vector err-binary-template-on-binary); AWS's log wording is not recorded.",
 		Fix:     "Set contentHandling CONVERT_TO_TEXT (on the integration for requests, on the integration response for responses) so the template sees base64 text, or remove the template for that media type."},
 	{Cause: RequestBodyNotJSON, ResponseType: apigw.BadRequestBody, Message: "Invalid JSON in request body", Spaced: true,
+		LogLine: "Execution failed due to invalid JSON in the request body, which requestParameters map",
 		Meaning: "An integration requestParameters entry maps the request body (method.request.body or method.request.body.JSONPath) and the body opens a JSON object ('{' after white space) that does not parse. A body that is not JSON and does not open an object is not an error: JSONPath parameters are then omitted.",
-		AWS:     "400 `Invalid JSON in request body` (LocalStack's parameter-mapping unit test, pmap-ls-invalid-json-body, whose comment notes AWS raises it only for bodies starting with '{', also for plain method.request.body).",
+		AWS:     "400 `Invalid JSON in request body` (LocalStack's parameter-mapping unit test, pmap-ls-invalid-json-body, whose comment notes AWS raises it only for bodies starting with '{', also for plain method.request.body). AWS's execution-log wording is not recorded.",
 		Fix:     "Send valid JSON, or map the parameter from a header or query string instead of the body."},
 	{Cause: ResponseBodyNotJSON, ResponseType: apigw.APIConfigurationError, Message: msgISE, Spaced: true,
 		LogLine: configErrPrefix + "Unable to parse the integration response body for response parameter mapping",
@@ -179,6 +193,51 @@ var catalog = []CauseInfo{
 		Meaning: "The client closed the connection, or sent a malformed body, before the gateway could answer (while it read the body or waited for the integration).",
 		AWS:     "AWS does not document this; the client is usually gone and never sees the answer.",
 		Fix:     "Nothing on the API side; check the client or network between client and gateway."},
+	{Cause: LambdaUnhandledError, ResponseType: apigw.Default5XX, Status: 502, Message: msgISE, Spaced: true,
+		LogLine: lambdaFnErrLog,
+		Meaning: "The Lambda function of the integration returned an error or panicked (X-Amz-Function-Error: Unhandled)." + lambdaExplain,
+		AWS:     awsLambdaFnErr,
+		Fix:     "Read the function's log lines in the explanation and fix the handler; to send a chosen status on AWS_PROXY, return a proxy response with that statusCode instead of an error."},
+	{Cause: LambdaTimeout, ResponseType: apigw.Default5XX, Status: 502, Message: msgISE, Spaced: true,
+		LogLine: lambdaFnErrLog,
+		Meaning: "The Lambda function ran past its own timeout and was killed (`Task timed out after N.NN seconds`) before the integration timeout elapsed." + lambdaExplain,
+		AWS:     "A function timeout is a function error: " + awsLambdaFnErr + "(aws-errors.md rows 3a, 3b; non-proxy answers 200 with the error object unless a selectionPattern matches `.*Task timed out.*`).",
+		Fix:     "Make the handler finish sooner, or raise the function's timeout (functions[].timeout, default 3s); keep it below the integration's timeoutInMillis."},
+	{Cause: LambdaCrashed, ResponseType: apigw.Default5XX, Status: 502, Message: msgISE, Spaced: true,
+		LogLine: lambdaFnErrLog,
+		Meaning: "The Lambda function's process exited or crashed while it owed a response (Runtime.ExitError: os.Exit, a fatal signal, out of memory). The next invocation starts a new process." + lambdaExplain,
+		AWS:     "Lambda reports Runtime.ExitError as a function error: " + awsLambdaFnErr,
+		Fix:     "Find why the process exits in the function's last log lines (os.Exit, log.Fatal, a fatal runtime error) and return an error or a response instead."},
+	{Cause: LambdaInitError, ResponseType: apigw.Default5XX, Status: 502, Message: msgISE, Spaced: true,
+		LogLine: lambdaFnErrLog,
+		Meaning: "The Lambda function failed during init: it exited or posted /init/error before asking for its first invocation, its init timed out, or its command cannot start." + lambdaExplain,
+		AWS:     "Lambda reports a failed init (Runtime.ExitError, Runtime.InitError) as a function error: " + awsLambdaFnErr,
+		Fix:     "Check the function's command, working directory and environment (functions[] in archway.yaml); its log shows why init failed."},
+	{Cause: LambdaMalformedProxyResponse, ResponseType: apigw.Default5XX, Status: 502, Message: msgISE, Spaced: true,
+		LogLine: configErrPrefix + "Malformed Lambda proxy response",
+		Meaning: "The AWS_PROXY function returned something that is not a valid proxy response: not a JSON object, a key other than statusCode, headers, multiValueHeaders, body and isBase64Encoded, a non-numeric statusCode, a header value that is not a string or boolean, a multiValueHeaders value that is not a list, or a body that is not a string. The execution log names the offending key or value." + lambdaExplain,
+		AWS:     "502 `{\"message\": \"Internal server error\"}` (recorded: err-lambda-proxy-multi-headers-invalid, err-lambda-proxy-invalid-status-code, lambda-proxy-response-assert-wrong-format), log `Execution failed due to configuration error: Malformed Lambda proxy response` (Knowledge Center malformed-502-api-gateway).",
+		Fix:     "Return {\"statusCode\": 200, \"headers\": {...}, \"body\": \"<string>\"} (events.APIGatewayProxyResponse in aws-lambda-go); JSON-encode an object body into the body string."},
+	{Cause: LambdaNotFound, ResponseType: apigw.APIConfigurationError, Message: msgISE, Spaced: true,
+		LogLine: configErrPrefix + "Invalid permissions on Lambda function",
+		Meaning: "The integration URI names a Lambda function the local Lambda service does not have (ResourceNotFoundException), or a stage variable in the function name is undefined.",
+		AWS:     awsInvokeReject,
+		Fix:     "Declare the function (functions: in archway.yaml, or --function NAME=COMMAND), or fix the function name or stage variable in the integration URI."},
+	{Cause: LambdaThrottled, ResponseType: apigw.APIConfigurationError, Message: msgISE, Spaced: true,
+		LogLine: configErrPrefix + "Invalid permissions on Lambda function",
+		Meaning: "The Lambda service throttled the invoke (TooManyRequestsException, 429): the function's reserved concurrency, or the account concurrency shared by unreserved functions, is in use.",
+		AWS:     "API Gateway does not retry; the rejected invoke is " + awsInvokeReject,
+		Fix:     "Raise the function's reservedConcurrency (or remove it), make the function faster, or throttle clients at the stage or usage plan."},
+	{Cause: LambdaInvokeRejected, ResponseType: apigw.APIConfigurationError, Message: msgISE, Spaced: true,
+		LogLine: configErrPrefix + "Invalid permissions on Lambda function",
+		Meaning: "The Lambda service rejected the invoke for another reason: the payload is over 6 MB or not JSON (an AWS non-proxy request template that renders invalid JSON), or the local Lambda service is shutting down.",
+		AWS:     awsInvokeReject,
+		Fix:     "Make the request template render valid JSON under 6 MB; the explanation carries the Lambda error type and message."},
+	{Cause: LambdaProxyMethodNotPost, ResponseType: apigw.IntegrationFailure, Status: 500, Message: msgISE, Spaced: true,
+		LogLine: configErrPrefix + "Lambda proxy integrations must use httpMethod POST",
+		Meaning: "The AWS_PROXY integration's httpMethod (the verb used to call Lambda's Invoke API) is not POST.",
+		AWS:     "500 `{\"message\": \"Internal server error\"}` (recorded: err-lambda-proxy-non-post-integration-method; LocalStack classes it INTEGRATION_FAILURE, yet AWS answered 500, not 504). AWS's log wording is not recorded.",
+		Fix:     "Set the integration's httpMethod to POST; the method request can still use any verb."},
 	{Cause: InternalError, ResponseType: apigw.Default5XX, Status: 500, Message: msgISE, Spaced: true,
 		LogLine: configErrPrefix + "Internal error",
 		Meaning: "An unexpected error inside Archway (a bug); the request was answered as AWS answers internal failures and the error is logged with its stack.",

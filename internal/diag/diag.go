@@ -43,6 +43,14 @@ type Error struct {
 	Message string
 	// ValidationError is $context.error.validationErrorString.
 	ValidationError string
+	// LogLine, when set, is this request's execution-log failure line in
+	// place of the cause's LogLine (AWS builds some per request, e.g.
+	// "Lambda execution failed with status 200 due to customer function
+	// error: <errorMessage>. Lambda request id: <id>").
+	LogLine string
+	// LogBefore are execution-log lines written before the failure line,
+	// such as what made a Lambda proxy response malformed.
+	LogBefore []string
 }
 
 // Error implements error.

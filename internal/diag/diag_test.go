@@ -24,6 +24,9 @@ var allCauses = []Cause{
 	UpstreamDNSFailure, UpstreamConnectTimeout, UpstreamReset, UpstreamBadResponse,
 	UpstreamTLSUntrusted, UpstreamTLSExpired, UpstreamTLSHostname, UpstreamTLSHandshake,
 	NoMatchingIntegrationRsp, NoMatchingMethodResponse, ClientAborted, InternalError,
+	LambdaUnhandledError, LambdaTimeout, LambdaCrashed, LambdaInitError,
+	LambdaMalformedProxyResponse, LambdaNotFound, LambdaThrottled, LambdaInvokeRejected,
+	LambdaProxyMethodNotPost,
 }
 
 func TestCatalogCoversEveryCause(t *testing.T) {
@@ -61,7 +64,7 @@ func TestCatalogEntries(t *testing.T) {
 			if c.Status == 0 && info.DefaultStatus == "" {
 				t.Errorf("neither the cause nor %s sets a status", c.ResponseType)
 			}
-			if c.LogLine != "" && !strings.HasPrefix(c.LogLine, "Execution failed due to ") {
+			if c.LogLine != "" && !strings.HasPrefix(c.LogLine, "Execution failed due to ") && !strings.HasPrefix(c.LogLine, "Lambda execution failed ") {
 				t.Errorf("LogLine %q does not start as AWS's do", c.LogLine)
 			}
 			if got := Lookup(c.Cause); !cmp.Equal(got, c) {
@@ -112,6 +115,16 @@ func TestCatalogClientMapping(t *testing.T) {
 		NoMatchingMethodResponse: {apigw.APIConfigurationError, 0, ise, true},
 		ClientAborted:            {apigw.BadRequestBody, 400, "Invalid request body", true},
 		InternalError:            {apigw.Default5XX, 500, ise, true},
+		// Lambda: function errors 502, rejected invokes 500 (aws-errors.md rows 1-5).
+		LambdaUnhandledError:         {apigw.Default5XX, 502, ise, true},
+		LambdaTimeout:                {apigw.Default5XX, 502, ise, true},
+		LambdaCrashed:                {apigw.Default5XX, 502, ise, true},
+		LambdaInitError:              {apigw.Default5XX, 502, ise, true},
+		LambdaMalformedProxyResponse: {apigw.Default5XX, 502, ise, true},
+		LambdaNotFound:               {apigw.APIConfigurationError, 0, ise, true},
+		LambdaThrottled:              {apigw.APIConfigurationError, 0, ise, true},
+		LambdaInvokeRejected:         {apigw.APIConfigurationError, 0, ise, true},
+		LambdaProxyMethodNotPost:     {apigw.IntegrationFailure, 500, ise, true},
 	}
 	for _, c := range allCauses {
 		t.Run(string(c), func(t *testing.T) {

@@ -103,6 +103,9 @@ func (r *Record) Lines(o LogOptions) []Line {
 		}
 	}
 	if r.Err != nil {
+		for _, l := range r.Err.LogBefore {
+			add(time.Time{}, l)
+		}
 		add(r.End, failureLine(r))
 	} else if info {
 		if data {
@@ -123,6 +126,9 @@ func failureLine(r *Record) string {
 		if r.Err.Detail != "" {
 			return r.Err.Detail
 		}
+	}
+	if r.Err.LogLine != "" {
+		return r.Err.LogLine
 	}
 	info := r.Err.Info()
 	line := info.LogLine

@@ -181,7 +181,7 @@ func testAPI(b *backends) *apigw.RestAPI {
 			m.Integration.IntegrationResponses = append(m.Integration.IntegrationResponses, &apigw.IntegrationResponse{Key: "4\\d{2}", SelectionPattern: "4\\d{2}", StatusCode: "404"})
 			m.MethodResponses["404"] = &apigw.MethodResponse{StatusCode: "404"}
 		})},
-		"/aws-not-served": {"POST": method(apigw.IntegrationAWSProxy, "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/f/invocations")},
+		"/aws-not-served": {"POST": method(apigw.IntegrationAWS, "arn:aws:apigateway:us-east-1:sqs:path/000000000000/queue")},
 		"/only-get":       {"GET": mock("200", "200")},
 	}
 	api := &apigw.RestAPI{ID: "testapi", Name: "test"}

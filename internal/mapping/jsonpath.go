@@ -214,6 +214,9 @@ func (p *JSONPath) Lookup(doc any) (v any, found bool) {
 // ojg's allocations: children of maps and indexes of lists, as jp.Expr.Get
 // does. ok is false when it meets anything else (the caller then asks ojg).
 func walkDefinite(x jp.Expr, doc any) (v any, found, ok bool) {
+	if len(x) == 0 {
+		return nil, false, true // an empty expression names nothing
+	}
 	cur := doc
 	for _, f := range x {
 		switch f := f.(type) {

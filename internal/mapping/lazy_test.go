@@ -5,6 +5,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/archway-gw/archway/internal/vtl"
 )
 
 // TestOverridesCarriedWithoutContext checks that overrides set by an earlier
@@ -74,5 +76,31 @@ func TestContextReadsBeforeAndAfterMaterializing(t *testing.T) {
 	got, _ = renderInput(t, `#set($context.stage = "other")$context.stage`, in())
 	if got != "other" {
 		t.Errorf("got %q, want %q", got, "other")
+	}
+}
+
+// TestWalkDefiniteAgreesWithOJG pins the allocation-free evaluation of
+// definite paths to ojg's answers (FuzzJSONPath checks the same on any path).
+func TestWalkDefiniteAgreesWithOJG(t *testing.T) {
+	doc, err := vtl.ParseJSON(`{"a":{"b":[1,{"x":2}],"n":null,"s":"str"},"a-b":{"c-d":[0,1,2]},"x":[3,4]}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"", "$", "@", "$.a", "$.a.b[1].x", "$.a.b[-1]", "$.a.b[-3]", "$.a.b[5]", "$.a.n", "$.a.n.x",
+		"$.a.s.x", "$.a.b.x", "$['a-b']['c-d'][2]", "$.a-b.c-d[0]", "$.x[0].y", "$.missing", "$[0]"} {
+		t.Run(path, func(t *testing.T) {
+			cp, err := compilePath(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !cp.definite {
+				t.Fatalf("%q is not definite", path)
+			}
+			res := cp.x.Get(doc)
+			v, found := evalPath(cp, doc)
+			if found != (len(res) > 0) || (found && vtl.JSON(v) != vtl.JSON(res[0])) {
+				t.Errorf("evalPath(%q) = %v, %v; ojg gives %v", path, v, found, res)
+			}
+		})
 	}
 }

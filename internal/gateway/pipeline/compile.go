@@ -112,13 +112,22 @@ func Compile(apiID, resourcePath string, am *apigw.Method, backend *Backend, opt
 		}
 	case apigw.IntegrationMock:
 		m.needsBody = len(m.reqTemplates) > 0
-	default:
-		if m.Fail == nil {
-			m.Fail = diag.Newf(diag.PhaseIntegration, diag.IntegrationNotServed, "integration type %s", in.Type)
+	case apigw.IntegrationAWS, apigw.IntegrationAWSProxy:
+		if !compileLambda(m, in, warn) {
+			notServed(m, in, warn)
 		}
-		warn(fmt.Sprintf("integration type %s is loaded but not served yet; requests answer 500 (INTEGRATION_NOT_SERVED)", in.Type), "use http, http_proxy or mock for now")
+	default:
+		notServed(m, in, warn)
 	}
 	return m, probs
+}
+
+// notServed makes every request of the method fail with INTEGRATION_NOT_SERVED.
+func notServed(m *Method, in *apigw.Integration, warn func(string, string)) {
+	if m.Fail == nil {
+		m.Fail = diag.Newf(diag.PhaseIntegration, diag.IntegrationNotServed, "integration type %s", in.Type)
+	}
+	warn(fmt.Sprintf("integration type %s is loaded but not served yet; requests answer 500 (INTEGRATION_NOT_SERVED)", in.Type), "use http, http_proxy, mock or a Lambda aws/aws_proxy integration for now")
 }
 
 func hasBodySource(ms []RequestMapping) bool {

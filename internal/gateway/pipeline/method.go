@@ -23,6 +23,9 @@ type Backend struct {
 	Transport http.RoundTripper
 	// Classify maps a transport error to a cause; ctx is the integration's context.
 	Classify func(ctx context.Context, err error) *diag.Error
+	// Lambda invokes the functions of AWS and AWS_PROXY Lambda
+	// integrations; nil when no local Lambda service runs.
+	Lambda LambdaInvoker
 }
 
 // IntegrationResponse is a compiled integration response.
@@ -69,6 +72,7 @@ type Method struct {
 	needsBody    bool
 	binary       *MediaTypes     // the API's binaryMediaTypes; nil when none
 	reqHandling  contentHandling // the integration's contentHandling
+	lambda       *lambdaTarget   // AWS and AWS_PROXY Lambda integrations
 }
 
 // Checker validates a method request; a failure is a *diag.Error.
@@ -118,6 +122,9 @@ func (m *Method) Serve(ctx context.Context, x *Exchange, w http.ResponseWriter) 
 	}
 	if m.Fail != nil {
 		return nil, m.Fail
+	}
+	if m.lambda != nil {
+		return m.serveLambda(ctx, x)
 	}
 	switch m.Type {
 	case apigw.IntegrationMock:

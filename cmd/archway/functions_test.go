@@ -1,0 +1,57 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/archway-gw/archway/internal/config"
+	"github.com/archway-gw/archway/internal/lambda"
+)
+
+func TestFunctionsOf(t *testing.T) {
+	cfg := &config.Config{Functions: []config.Function{
+		{Name: "hello", Command: []string{"./hello"}, Timeout: config.Duration(time.Second), Memory: 256, ReservedConcurrency: 2, Dir: "/d", Env: map[string]string{"A": "b"}},
+		{Name: "crud", Command: []string{"./crud"}, Timeout: config.Duration(3 * time.Second), Memory: 128},
+	}}
+	tests := []struct {
+		name    string
+		cfg     *config.Config
+		flags   []string
+		want    []lambda.Function
+		wantErr string
+	}{
+		{name: "config only", cfg: cfg, want: []lambda.Function{
+			{Name: "hello", Command: []string{"./hello"}, Timeout: time.Second, MemoryMB: 256, ReservedConcurrency: 2, Dir: "/d", Env: map[string]string{"A": "b"}},
+			{Name: "crud", Command: []string{"./crud"}, Timeout: 3 * time.Second, MemoryMB: 128},
+		}},
+		{name: "flags split on spaces", flags: []string{"hello=go run ./examples/functions/hello"}, want: []lambda.Function{
+			{Name: "hello", Command: []string{"go", "run", "./examples/functions/hello"}, Timeout: 3 * time.Second, MemoryMB: 128},
+		}},
+		{name: "a flag replaces a configured function", cfg: cfg, flags: []string{"crud=./other"}, want: []lambda.Function{
+			{Name: "hello", Command: []string{"./hello"}, Timeout: time.Second, MemoryMB: 256, ReservedConcurrency: 2, Dir: "/d", Env: map[string]string{"A": "b"}},
+			{Name: "crud", Command: []string{"./other"}, Timeout: 3 * time.Second, MemoryMB: 128},
+		}},
+		{name: "no command", flags: []string{"hello="}, wantErr: "write it as NAME=COMMAND"},
+		{name: "no name", flags: []string{"=./x"}, wantErr: "write it as NAME=COMMAND"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := functionsOf(tc.cfg, tc.flags)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}

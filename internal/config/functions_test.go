@@ -1,0 +1,61 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestLoadFunctions(t *testing.T) {
+	dir := t.TempDir()
+	p := write(t, dir, FileName, `apis:
+  - definition: api.yaml
+functions:
+  - name: hello
+    command: [./bin/hello]
+  - name: slow
+    command: [go, run, ./fn]
+    env: {SLOW_MS: "200"}
+    timeout: 500ms
+    memory: 512
+    reservedConcurrency: 5
+    dir: fns
+  - name: secs
+    command: [/bin/fn]
+    timeout: 7
+    dir: /abs
+`)
+	c, err := Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Function{
+		{Name: "hello", Command: []string{"./bin/hello"}, Timeout: Duration(3 * time.Second), Memory: 128, Dir: dir},
+		{Name: "slow", Command: []string{"go", "run", "./fn"}, Env: map[string]string{"SLOW_MS": "200"}, Timeout: Duration(500 * time.Millisecond), Memory: 512, ReservedConcurrency: 5, Dir: dir + "/fns"},
+		{Name: "secs", Command: []string{"/bin/fn"}, Timeout: Duration(7 * time.Second), Memory: 128, Dir: "/abs"},
+	}
+	if diff := cmp.Diff(want, c.Functions); diff != "" {
+		t.Errorf("functions (-want +got):\n%s", diff)
+	}
+}
+
+func TestLoadFunctionErrors(t *testing.T) {
+	tests := []struct {
+		name, yaml, want string
+	}{
+		{"no name", "functions:\n  - command: [x]\n", "functions[0]: name is required"},
+		{"no command", "functions:\n  - name: f\n", "functions[0] (f): command is required"},
+		{"bad timeout", "functions:\n  - name: f\n    command: [x]\n    timeout: soon\n", "timeout \"soon\""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := write(t, t.TempDir(), FileName, "apis:\n  - definition: api.yaml\n"+tc.yaml)
+			_, err := Load(p)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Load: %v, want an error containing %q", err, tc.want)
+			}
+		})
+	}
+}
