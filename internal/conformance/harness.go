@@ -42,6 +42,16 @@ func newHarness(api *apigw.RestAPI, stage apigw.Stage) (*harness, error) {
 	return h, nil
 }
 
+// serveOnce serves api on stage, sends one request and shuts down.
+func serveOnce(ctx context.Context, api *apigw.RestAPI, stage apigw.Stage, method, path string, headers map[string]string, body string) (*exchange, error) {
+	h, err := newHarness(api, stage)
+	if err != nil {
+		return nil, err
+	}
+	defer h.close()
+	return h.do(ctx, method, path, headers, body)
+}
+
 func (h *harness) close() {
 	h.srv.Close()
 	h.gw.Close()

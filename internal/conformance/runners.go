@@ -63,12 +63,7 @@ func runRouting(ctx context.Context, v Vector, _ map[string]Vector) (Outcome, st
 		}
 	}
 	stage, _ := splitStagePath(in.Client.Path)
-	h, err := newHarness(restAPI(res), apigw.Stage{Name: stage})
-	if err != nil {
-		return Fail, err.Error()
-	}
-	defer h.close()
-	x, err := h.do(ctx, in.Client.Method, in.Client.requestPath(), in.Client.Headers, in.Client.Body)
+	x, err := serveOnce(ctx, restAPI(res), apigw.Stage{Name: stage}, in.Client.Method, in.Client.requestPath(), in.Client.Headers, in.Client.Body)
 	if err != nil {
 		return Fail, err.Error()
 	}
@@ -175,12 +170,7 @@ func unroutable(ctx context.Context, in errorInputs, exp errorExpected) (Outcome
 	} else {
 		res["/existing"] = map[string]*apigw.Method{"GET": mockMethod("GET", "ok")}
 	}
-	h, err := newHarness(restAPI(res), apigw.Stage{Name: stage})
-	if err != nil {
-		return Fail, err.Error()
-	}
-	defer h.close()
-	x, err := h.do(ctx, in.Client.Method, in.Client.requestPath(), in.Client.Headers, in.Client.Body)
+	x, err := serveOnce(ctx, restAPI(res), apigw.Stage{Name: stage}, in.Client.Method, in.Client.requestPath(), in.Client.Headers, in.Client.Body)
 	if err != nil {
 		return Fail, err.Error()
 	}
@@ -206,12 +196,7 @@ func reservedHeader(ctx context.Context, in errorInputs, exp errorExpected) (Out
 	defer backend.Close()
 	m := httpMethodTo(apigw.IntegrationType(strings.ToUpper(in.IntegrationType)), backend.URL+"/")
 	m.Integration.RequestParameters = in.RequestParams
-	h, err := newHarness(restAPI(map[string]map[string]*apigw.Method{"/": {"GET": m}}), apigw.Stage{Name: "dev"})
-	if err != nil {
-		return Fail, err.Error()
-	}
-	defer h.close()
-	x, err := h.do(ctx, "GET", "/dev/", nil, "")
+	x, err := serveOnce(ctx, restAPI(map[string]map[string]*apigw.Method{"/": {"GET": m}}), apigw.Stage{Name: "dev"}, "GET", "/dev/", nil, "")
 	if err != nil {
 		return Fail, err.Error()
 	}
@@ -269,12 +254,7 @@ func backendStatus(ctx context.Context, in errorInputs, exp errorExpected) (Outc
 	srv := statusBackend(in.BackendStatus)
 	defer srv.Close()
 	m := httpMethodTo(apigw.IntegrationType(typ), srv.URL+"/")
-	h, err := newHarness(restAPI(map[string]map[string]*apigw.Method{"/": {"GET": m}}), apigw.Stage{Name: "dev"})
-	if err != nil {
-		return Fail, err.Error()
-	}
-	defer h.close()
-	x, err := h.do(ctx, "GET", "/dev/", nil, "")
+	x, err := serveOnce(ctx, restAPI(map[string]map[string]*apigw.Method{"/": {"GET": m}}), apigw.Stage{Name: "dev"}, "GET", "/dev/", nil, "")
 	if err != nil {
 		return Fail, err.Error()
 	}

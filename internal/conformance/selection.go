@@ -33,12 +33,7 @@ func runMockIntegration(ctx context.Context, v Vector, _ map[string]Vector) (Out
 		pat := regexp.QuoteMeta(strconv.Itoa(*exp.StatusCode))
 		m.Integration.IntegrationResponses = append(m.Integration.IntegrationResponses, &apigw.IntegrationResponse{Key: pat, SelectionPattern: pat, StatusCode: "299"})
 	}
-	h, err := newHarness(restAPI(map[string]map[string]*apigw.Method{"/mock": {"GET": m}}), apigw.Stage{Name: "dev"})
-	if err != nil {
-		return Fail, err.Error()
-	}
-	defer h.close()
-	x, err := h.do(ctx, "GET", "/dev/mock", nil, "")
+	x, err := serveOnce(ctx, restAPI(map[string]map[string]*apigw.Method{"/mock": {"GET": m}}), apigw.Stage{Name: "dev"}, "GET", "/dev/mock", nil, "")
 	if err != nil {
 		return Fail, err.Error()
 	}
@@ -93,12 +88,7 @@ func runResponseSelection(ctx context.Context, v Vector, _ map[string]Vector) (O
 		m.Integration.IntegrationResponses = append(m.Integration.IntegrationResponses, &apigw.IntegrationResponse{Key: k, StatusCode: r.StatusCode, SelectionPattern: r.SelectionPattern})
 		m.MethodResponses[r.StatusCode] = &apigw.MethodResponse{StatusCode: r.StatusCode}
 	}
-	h, err := newHarness(restAPI(map[string]map[string]*apigw.Method{"/": {"GET": m}}), apigw.Stage{Name: "dev"})
-	if err != nil {
-		return Fail, err.Error()
-	}
-	defer h.close()
-	x, err := h.do(ctx, "GET", "/dev/", nil, "")
+	x, err := serveOnce(ctx, restAPI(map[string]map[string]*apigw.Method{"/": {"GET": m}}), apigw.Stage{Name: "dev"}, "GET", "/dev/", nil, "")
 	if err != nil {
 		return Fail, err.Error()
 	}
