@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -141,6 +142,9 @@ func compilePath(path string) (cp *compiledPath, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("invalid JSONPath %q: %w", path, err)
 	}
+	if err := checkDescents(x); err != nil {
+		return nil, fmt.Errorf("invalid JSONPath %q: %w", path, err)
+	}
 	cp = &compiledPath{x: x, definite: isDefinite(x)}
 	if pathCacheSize.Load() < maxCachedPaths {
 		if _, loaded := pathCache.LoadOrStore(path, cp); !loaded {
@@ -148,6 +152,24 @@ func compilePath(path string) (cp *compiledPath, err error) {
 		}
 	}
 	return cp, nil
+}
+
+// errDoubleDescent rejects a deep scan that scans again ("$....a"): Jayway
+// requires a name, '*' or a bracket after "..", and ojg's evaluation of
+// consecutive deep scans grows exponentially with their number (found by
+// FuzzJSONPath: a path of a few hundred dots never finished).
+var errDoubleDescent = errors.New(`".." must be followed by a name, '*' or a bracket`)
+
+// checkDescents rejects consecutive deep scans.
+func checkDescents(x jp.Expr) error {
+	for i := 1; i < len(x); i++ {
+		if _, ok := x[i].(jp.Descent); ok {
+			if _, prev := x[i-1].(jp.Descent); prev {
+				return errDoubleDescent
+			}
+		}
+	}
+	return nil
 }
 
 // isDefinite reports whether the path names at most one value (Jayway's
@@ -166,6 +188,17 @@ func isDefinite(x jp.Expr) bool {
 // evalPath applies the path to doc. A definite path gives the value (found
 // reports whether it exists); an indefinite one a JSON list of matches.
 func evalPath(cp *compiledPath, doc any) (v any, found bool) {
+	defer func() {
+		// ojg can panic while evaluating a filter over template values
+		// (FuzzJSONPath: "[?($!=$)]" compares maps); the path then
+		// matches nothing, as a filter that selects nothing.
+		if r := recover(); r != nil {
+			v, found = nil, false
+			if !cp.definite {
+				v, found = vtl.NewList(true), true
+			}
+		}
+	}()
 	if cp.definite {
 		if v, found, ok := walkDefinite(cp.x, doc); ok {
 			return v, found

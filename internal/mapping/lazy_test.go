@@ -1,6 +1,8 @@
 package mapping
 
 import (
+	"errors"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -102,5 +104,43 @@ func TestWalkDefiniteAgreesWithOJG(t *testing.T) {
 				t.Errorf("evalPath(%q) = %v, %v; ojg gives %v", path, v, found, res)
 			}
 		})
+	}
+}
+
+// TestConsecutiveDeepScansRejected keeps paths whose evaluation explodes
+// (found by FuzzJSONPath) out, and the ordinary deep scans in.
+func TestConsecutiveDeepScansRejected(t *testing.T) {
+	tests := []struct {
+		path string
+		ok   bool
+	}{
+		{"$..a", true},
+		{"$..*", true},
+		{"$..[0]", true},
+		{"$..a..b", true},
+		{"$..", true},
+		{"$....a", false},
+		{"$" + strings.Repeat(".", 400), false},
+		{strings.Repeat(".", 116), false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.path, func(t *testing.T) {
+			_, err := CompileJSONPath(tc.path)
+			if (err == nil) != tc.ok {
+				t.Fatalf("CompileJSONPath(%q) err = %v, want ok %v", tc.path, err, tc.ok)
+			}
+			if err != nil && !errors.Is(err, errDoubleDescent) {
+				t.Errorf("err = %v, want errDoubleDescent", err)
+			}
+		})
+	}
+}
+
+// TestFilterPanicMatchesNothing: ojg panics comparing maps in a filter
+// (found by FuzzJSONPath); the path matches nothing instead.
+func TestFilterPanicMatchesNothing(t *testing.T) {
+	got, _ := renderInput(t, `[$input.json('$[?($!=$)]')]`, &Input{Body: []byte(`{"a": {"b": 1}}`)})
+	if got != "[[]]" {
+		t.Errorf("got %q, want %q", got, "[[]]")
 	}
 }
