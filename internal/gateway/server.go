@@ -176,6 +176,7 @@ func (s *Server) serveMethod(w http.ResponseWriter, x *pipeline.Exchange, api *r
 		rec.PathParams = append(rec.PathParams, exec.KV{Key: p.Name, Value: p.Value})
 	}
 	if st.Log.Level == exec.LevelInfo {
+		x.LogInfo = true
 		rec.Query = queryKVs(r.URL.RawQuery)
 		if st.Log.DataTrace {
 			rec.Headers = headerKVs(r.Header)

@@ -35,6 +35,10 @@ type Exchange struct {
 	Body []byte
 	// Trace is true when the stage logs headers and bodies (data trace).
 	Trace bool
+	// LogInfo is true when the stage's execution log is at INFO, so that
+	// findings only INFO shows (a template output that is not JSON) are
+	// worth computing.
+	LogInfo bool
 	// Err is set when the request failed; it fills $context.error.*.
 	Err *diag.Error
 	// Overrides are what mapping templates set through

@@ -114,7 +114,9 @@ func (m *Method) requestBody(ctx context.Context, x *Exchange) ([]byte, error) {
 		return nil, err
 	}
 	out := []byte(s)
-	x.noteTemplateJSON(t, out)
+	if x.LogInfo {
+		x.noteTemplateJSON(t, out)
+	}
 	return out, nil
 }
 

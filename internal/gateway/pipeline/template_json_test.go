@@ -44,6 +44,7 @@ func TestRequestTemplateNotJSONIsLogged(t *testing.T) {
 					IntegrationResponses: []*apigw.IntegrationResponse{ir("default", "", "200")}}}
 			m := compileMethod(t, am, backend)
 			x := newExchange("POST", "/r", nil)
+			x.LogInfo = true
 			if tc.contentType != "" {
 				x.Req.Header.Set("Content-Type", tc.contentType)
 			}
@@ -61,6 +62,29 @@ func TestRequestTemplateNotJSONIsLogged(t *testing.T) {
 	}
 }
 
+// TestRequestTemplateNotJSONOnlyAtInfo checks the JSON check is skipped
+// when the stage's execution log is below INFO (nobody would see it).
+func TestRequestTemplateNotJSONOnlyAtInfo(t *testing.T) {
+	backend := &Backend{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		return &http.Response{StatusCode: 200, Header: http.Header{}, Body: io.NopCloser(strings.NewReader(`{}`))}, nil
+	})}
+	am := &apigw.Method{HTTPMethod: "POST", MethodResponses: map[string]*apigw.MethodResponse{"200": {}},
+		Integration: &apigw.Integration{Type: "http", HTTPMethod: "POST", URI: "http://backend.example/",
+			RequestTemplates:     map[string]string{"application/json": "not json $input.body"},
+			IntegrationResponses: []*apigw.IntegrationResponse{ir("default", "", "200")}}}
+	m := compileMethod(t, am, backend)
+	for _, info := range []bool{false, true} {
+		x := newExchange("POST", "/r", nil)
+		x.LogInfo = info
+		if _, err := m.Serve(context.Background(), x, nil); err != nil {
+			t.Fatal(err)
+		}
+		if got := x.Rec.TemplateNotJSON != nil; got != info {
+			t.Errorf("LogInfo %v: flagged = %v, want %v", info, got, info)
+		}
+	}
+}
+
 func TestRequestTemplateNotJSONOnlyForJSONTypes(t *testing.T) {
 	backend := &Backend{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
 		return &http.Response{StatusCode: 200, Header: http.Header{}, Body: io.NopCloser(strings.NewReader(`{}`))}, nil
@@ -73,6 +97,7 @@ func TestRequestTemplateNotJSONOnlyForJSONTypes(t *testing.T) {
 	for ct, flagged := range map[string]bool{"text/plain": false, "application/vnd.api+json": true} {
 		t.Run(ct, func(t *testing.T) {
 			x := newExchange("POST", "/r", nil)
+			x.LogInfo = true
 			x.Req.Header.Set("Content-Type", ct)
 			if _, err := m.Serve(context.Background(), x, nil); err != nil {
 				t.Fatal(err)
