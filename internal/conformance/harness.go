@@ -29,7 +29,11 @@ type harness struct {
 }
 
 func newHarness(api *apigw.RestAPI, stage apigw.Stage) (*harness, error) {
-	backend := &pipeline.Backend{Transport: httpx.NewTransport(httpx.TransportOptions{}), Classify: httpx.Classify}
+	return newHarnessWith(api, stage, &pipeline.Backend{Transport: httpx.NewTransport(httpx.TransportOptions{}), Classify: httpx.Classify})
+}
+
+// newHarnessWith serves api through the given backends.
+func newHarnessWith(api *apigw.RestAPI, stage apigw.Stage, backend *pipeline.Backend) (*harness, error) {
 	snap, _, err := rt.Compile([]rt.Input{{API: api, Stages: []apigw.Stage{stage}}}, backend)
 	if err != nil {
 		return nil, fmt.Errorf("compiling the vector's API: %w", err)

@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,11 +19,9 @@ import (
 
 	"github.com/archway-gw/archway/internal/apigw"
 	execlog "github.com/archway-gw/archway/internal/exec"
-	"github.com/archway-gw/archway/internal/gateway"
 	"github.com/archway-gw/archway/internal/gateway/integration/httpx"
 	"github.com/archway-gw/archway/internal/gateway/pipeline"
 	"github.com/archway-gw/archway/internal/lambda"
-	rt "github.com/archway-gw/archway/internal/runtime"
 )
 
 // The conformance Lambda function (testdata/lambdafn, aws-lambda-go) is
@@ -90,17 +87,7 @@ func newLambdaHarness(api *apigw.RestAPI, stage apigw.Stage) (*harness, error) {
 	if err != nil {
 		return nil, err
 	}
-	backend := &pipeline.Backend{Transport: httpx.NewTransport(httpx.TransportOptions{}), Classify: httpx.Classify, Lambda: svc}
-	snap, _, err := rt.Compile([]rt.Input{{API: api, Stages: []apigw.Stage{stage}}}, backend)
-	if err != nil {
-		return nil, fmt.Errorf("compiling the vector's API: %w", err)
-	}
-	h := &harness{records: make(chan *execlog.Record, 16)}
-	h.gw = &gateway.Server{OnRecord: func(x *pipeline.Exchange, _ *rt.Stage) { h.records <- x.Rec }}
-	h.gw.Swap(snap)
-	h.srv = httptest.NewServer(h.gw)
-	h.client = &http.Client{Transport: &http.Transport{DisableCompression: true}}
-	return h, nil
+	return newHarnessWith(api, stage, &pipeline.Backend{Transport: httpx.NewTransport(httpx.TransportOptions{}), Classify: httpx.Classify, Lambda: svc})
 }
 
 const conformanceFnURI = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:000000000000:function:" + conformanceFn + "/invocations"
