@@ -138,6 +138,8 @@ func compileAPI(in Input, backend *pipeline.Backend) (*API, []Problem) {
 				var vps []Problem
 				m.Validator, vps = validators.Method(res.Path, res.Methods[verb])
 				probs = append(probs, vps...)
+				m.Guards, vps = compileGuards(a, res.Path, res.Methods[verb], backend)
+				probs = append(probs, vps...)
 				methods[strings.ToUpper(verb)] = m
 			}
 		}
@@ -175,6 +177,35 @@ func compileAPI(in Input, backend *pipeline.Backend) (*API, []Problem) {
 		api.Debug = api.Debug || cs.Debug
 	}
 	return api, probs
+}
+
+// compileGuards builds a method's access-control steps in AWS's order: the
+// API key (with its usage plan's throttle and quota) is checked before the
+// authorizer runs, unless the API takes its keys from the authorizer.
+func compileGuards(a *apigw.RestAPI, path string, m *apigw.Method, backend *pipeline.Backend) ([]pipeline.Checker, []Problem) {
+	if backend == nil {
+		return nil, nil
+	}
+	var out []pipeline.Checker
+	var probs []Problem
+	add := func(gc pipeline.GuardCompiler) {
+		if gc == nil {
+			return
+		}
+		g, ps := gc.Guard(a, path, m)
+		probs = append(probs, ps...)
+		if g != nil {
+			out = append(out, g)
+		}
+	}
+	if strings.EqualFold(a.APIKeySource, "AUTHORIZER") {
+		add(backend.Authorizers)
+		add(backend.Limits)
+	} else {
+		add(backend.Limits)
+		add(backend.Authorizers)
+	}
+	return out, probs
 }
 
 func compileStage(a *apigw.RestAPI, st apigw.Stage) (*Stage, *Problem) {

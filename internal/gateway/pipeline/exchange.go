@@ -41,6 +41,9 @@ type Exchange struct {
 	LogInfo bool
 	// Err is set when the request failed; it fills $context.error.*.
 	Err *diag.Error
+	// Auth is what the authorizer and API-key steps learned; nil when the
+	// method has neither.
+	Auth *Auth
 	// Overrides are what mapping templates set through
 	// $context.requestOverride and $context.responseOverride.
 	Overrides *mapping.Overrides

@@ -26,6 +26,12 @@ type Backend struct {
 	// Lambda invokes the functions of AWS and AWS_PROXY Lambda
 	// integrations; nil when no local Lambda service runs.
 	Lambda LambdaInvoker
+	// Authorizers builds each method's authorizer step (Lambda, Cognito,
+	// AWS_IAM); nil serves methods without authorization.
+	Authorizers GuardCompiler
+	// Limits builds each method's API key, usage-plan, throttle and quota
+	// step; nil checks none.
+	Limits GuardCompiler
 }
 
 // IntegrationResponse is a compiled integration response.
@@ -55,6 +61,9 @@ type Method struct {
 	// Fail, when set, is returned for every request before the backend is
 	// called (a reserved header mapping, an integration type not served).
 	Fail *diag.Error
+	// Guards are the access-control steps (API key and throttling,
+	// authorizer), run in order before validation.
+	Guards []Checker
 	// Validator, when set, checks the method request (AWS request
 	// validators) before the integration request is built.
 	Validator Checker
@@ -85,7 +94,15 @@ type Checker interface {
 // NeedsBody reports whether the method reads the whole request body before
 // calling the integration (HTTP_PROXY streams it).
 func (m *Method) NeedsBody() bool {
-	return m.needsBody || (m.Validator != nil && m.Validator.NeedsBody())
+	if m.needsBody || (m.Validator != nil && m.Validator.NeedsBody()) {
+		return true
+	}
+	for _, g := range m.Guards {
+		if g.NeedsBody() {
+			return true
+		}
+	}
+	return false
 }
 
 // hop-by-hop and gateway-owned request headers never forwarded from the client.
@@ -115,6 +132,11 @@ var remappedMethodResponse = map[string]bool{
 // Serve runs the method. For HTTP_PROXY it writes the response to w itself
 // and returns (nil, nil); otherwise it returns the method response to write.
 func (m *Method) Serve(ctx context.Context, x *Exchange, w http.ResponseWriter) (*Response, error) {
+	for _, g := range m.Guards {
+		if err := g.Check(ctx, x); err != nil {
+			return nil, err
+		}
+	}
 	if m.Validator != nil {
 		if err := m.Validator.Check(ctx, x); err != nil {
 			return nil, err
