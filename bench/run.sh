@@ -221,7 +221,7 @@ start origin "$TMP/bin/origin" --listen "127.0.0.1:$P_ORIGIN"
 if [ "$SCENARIO" = s0 ]; then
 	start nginx-return "$NGINX" -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf"
 	start archway-mock "$TMP/bin/archway" serve "$BENCH/defs/s0-mock.yaml" --listen "127.0.0.1:$P_ARCHWAY" \
-		--stage dev --log-level OFF --access-log ""
+		--stage dev --log-level OFF --access-log "" --account-throttle off
 else
 	start nginx-proxy "$NGINX" -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf"
 	start haproxy "$HAPROXY" -db -f "$TMP/haproxy.cfg"
@@ -229,7 +229,7 @@ else
 		start caddy caddy run --config "$TMP/caddy/caddy.json"
 	start httputil "$TMP/bin/httputilproxy" --listen "127.0.0.1:$P_HTTPUTIL" --upstream "http://127.0.0.1:$P_ORIGIN"
 	start archway "$TMP/bin/archway" serve "$BENCH/defs/s1-proxy.yaml" --listen "127.0.0.1:$P_ARCHWAY" \
-		--stage dev --log-level OFF --access-log "" --var "origin=http://127.0.0.1:$P_ORIGIN"
+		--stage dev --log-level OFF --access-log "" --account-throttle off --var "origin=http://127.0.0.1:$P_ORIGIN"
 fi
 
 # Wait for every target, then check it answers 200 with the origin's exact body,

@@ -5,6 +5,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Redis, PostgreSQL and Chromium are run for real by the tests; install
+# them when missing (ARCHWAY_NO_INSTALL=1 skips this, and those tests then
+# skip outside CI).
+if [ "${ARCHWAY_NO_INSTALL:-}" != 1 ]; then
+  scripts/deps.sh
+fi
+
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
 if [ -n "$unformatted" ]; then
   echo "gofmt would change:" >&2

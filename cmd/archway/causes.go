@@ -60,5 +60,9 @@ func clientView(c diag.CauseInfo) (string, string) {
 	if c.Null {
 		msg = "null"
 	}
-	return fmt.Sprint(status), `{"message"` + sep + msg + `}`
+	key := "message"
+	if c.MessageKey != "" {
+		key = c.MessageKey
+	}
+	return fmt.Sprint(status), `{"` + key + `"` + sep + msg + `}`
 }

@@ -1,6 +1,11 @@
 package main
 
 import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -53,5 +58,43 @@ func TestFunctionsOf(t *testing.T) {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+func TestPermissionsOf(t *testing.T) {
+	got := permissionsOf([]config.Permission{{StatementID: "a", Principal: "apigateway.amazonaws.com", Action: "lambda:InvokeFunction", SourceARN: "arn:x", SourceAccount: "1"}})
+	want := []lambda.Permission{{StatementID: "a", Principal: "apigateway.amazonaws.com", Action: "lambda:InvokeFunction", SourceARN: "arn:x", SourceAccount: "1"}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if permissionsOf(nil) != nil {
+		t.Error("no permissions must stay nil (no policy)")
+	}
+}
+
+func TestStartLambda(t *testing.T) {
+	var out strings.Builder
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	cfg := &config.Config{Lambda: config.Lambda{Listen: "127.0.0.1:0", StrictPermissions: true}}
+	svc, err := startLambda(context.Background(), cfg, nil, logger, nil, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close()
+	m := regexp.MustCompile(`Lambda Invoke API listening on (http://\S+)`).FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("no listener line in %q", out.String())
+	}
+	// The Invoke API answers: an unknown function is AWS's 404.
+	resp, err := http.Post(m[1]+"/2015-03-31/functions/nosuch/invocations", "application/json", strings.NewReader("{}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 404 || resp.Header.Get("X-Amzn-Errortype") != "ResourceNotFoundException" {
+		t.Errorf("Invoke API answered %d %q", resp.StatusCode, resp.Header.Get("X-Amzn-Errortype"))
+	}
+	if _, err := startLambda(context.Background(), &config.Config{Lambda: config.Lambda{Endpoint: "ftp://nowhere"}}, nil, logger, nil, io.Discard); err == nil {
+		t.Error("an ftp endpoint was accepted")
 	}
 }

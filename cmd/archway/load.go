@@ -9,6 +9,8 @@ import (
 
 	"github.com/archway-gw/archway/internal/apigw"
 	"github.com/archway-gw/archway/internal/config"
+	"github.com/archway-gw/archway/internal/gateway/authorizer"
+	"github.com/archway-gw/archway/internal/gateway/authorizer/iam"
 	"github.com/archway-gw/archway/internal/openapi"
 	"github.com/archway-gw/archway/internal/runtime"
 )
@@ -25,6 +27,10 @@ type loadFlags struct {
 	listen    string
 	pprof     string
 	functions []string // --function NAME=COMMAND
+	// adminListen is --admin-listen (serve).
+	adminListen string
+	// accountThrottle is --account-throttle (serve): RATE,BURST or off.
+	accountThrottle string
 }
 
 // loaded is what a target path yields.
@@ -178,4 +184,22 @@ func firstError(file string, diags []openapi.Diagnostic) error {
 		return fmt.Errorf("%s: %d error(s) in the definition", file, n)
 	}
 	return nil
+}
+
+// setupIAM gives the authorizer compiler the SigV4 verifier of AWS_IAM
+// methods, with the users and policies of archway.yaml's iam: section. The
+// verifier is created once, before the first compile, and updated in place
+// on each reload (its users swap atomically). Without iam.users, AWS_IAM
+// methods still answer as AWS does: unsigned requests 403 Missing
+// Authentication Token, signed ones 403 for an unknown access key.
+func setupIAM(c *authorizer.Compiler, l *loaded) {
+	var cfg config.IAM
+	if l != nil && l.cfg != nil {
+		cfg = l.cfg.IAM
+	}
+	if v, ok := c.IAM.(*iam.Verifier); ok {
+		v.Update(cfg)
+		return
+	}
+	c.IAM = iam.New(cfg)
 }

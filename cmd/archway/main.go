@@ -16,7 +16,9 @@ func main() {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(serveCmd(), validateCmd(), exportCmd(), conformanceCmd(), causesCmd())
+	root.AddCommand(serveCmd(), validateCmd(), exportCmd(), conformanceCmd(), causesCmd(), keysCmd(), usagePlansCmd())
+	root.AddCommand(doctorCmd())
+	root.AddCommand(invokeCmd())
 	if err := root.Execute(); err != nil {
 		fmt.Fprintln(os.Stderr, "archway:", err)
 		os.Exit(exitCode(err))

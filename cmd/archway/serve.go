@@ -18,6 +18,7 @@ import (
 	"github.com/archway-gw/archway/internal/gateway"
 	"github.com/archway-gw/archway/internal/gateway/integration/httpx"
 	"github.com/archway-gw/archway/internal/gateway/pipeline"
+	"github.com/archway-gw/archway/internal/gateway/usageplan"
 	"github.com/archway-gw/archway/internal/lambda"
 	"github.com/archway-gw/archway/internal/runtime"
 )
@@ -51,6 +52,8 @@ func serveCmd() *cobra.Command {
 	}
 	addDefinitionFlags(cmd, &f)
 	cmd.Flags().StringVar(&f.listen, "listen", "", "listener address (default 127.0.0.1:8080, or listen in archway.yaml)")
+	cmd.Flags().StringVar(&f.adminListen, "admin-listen", "", "serve /metrics, /healthz and the admin API on this address (or admin.listen in archway.yaml); off by default")
+	cmd.Flags().StringVar(&f.accountThrottle, "account-throttle", "", "account-level throttle RATE,BURST, or off (default limits.account in archway.yaml, else AWS's 10000,5000)")
 	cmd.Flags().StringVar(&f.pprof, "pprof", "", "serve Go's /debug/pprof on this address (off by default; for profiling)")
 	cmd.Flags().StringArrayVar(&f.functions, "function", nil, "local Lambda function NAME=COMMAND, the command split on spaces (repeatable; adds to functions in archway.yaml)")
 	return cmd
@@ -74,23 +77,33 @@ func openLog(dest, def string, stdout, stderr io.Writer) (io.Writer, error) {
 func serve(ctx context.Context, target string, f loadFlags, stdout, stderr io.Writer) error {
 	logger := slog.New(slog.NewJSONHandler(stderr, nil))
 	backend := newBackend()
+	compileStart := time.Now()
 	l, snap, err := compileTarget(target, f, backend, logger)
 	if err != nil {
 		return err
+	}
+	compileTook := time.Since(compileStart)
+	if c, ok := backend.Limits.(*usageplan.Compiler); ok {
+		defer c.Close() // after the listeners stop: writes the last usage counts
+		c.Start(time.Second)
 	}
 	stamps := modTimes(l.files) // taken now, so an edit made while starting is not missed
 	fns, err := functionsOf(l.cfg, f.functions)
 	if err != nil {
 		return err
 	}
-	if len(fns) > 0 {
-		svc, err := lambda.New(lambda.Config{Logger: logger}, fns...)
-		if err != nil {
-			return err
-		}
-		defer svc.Close()
-		backend.Lambda = svc
+	obs, err := newObservability(ctx, l.cfg, f, logger)
+	if err != nil {
+		return err
 	}
+	defer obs.shutdown(logger)
+	svc, err := startLambda(ctx, l.cfg, fns, logger, obs.lambdaObserver(), stderr)
+	if err != nil {
+		return err
+	}
+	defer svc.Close()
+	backend.Lambda = svc
+	obs.watchLambda(svc)
 	listen := f.listen
 	execDest, accessDest := "", ""
 	debug := f.debug
@@ -114,6 +127,21 @@ func serve(ctx context.Context, target string, f loadFlags, stdout, stderr io.Wr
 	}
 	srv := &gateway.Server{Logger: logger, ExecLog: execW, AccessLog: accessW, Debug: debug}
 	srv.Swap(snap)
+	reqStore, err := openStore(ctx, l, obs.adminAddr != "", logger)
+	if err != nil {
+		return err
+	}
+	if reqStore != nil {
+		// Deferred: runs after srv.Run has flushed every record to OnRecord.
+		defer closeStore(reqStore, logger)
+		srv.OnRecord = reqStore.OnRecord(srv.Snapshot)
+		obs.Requests = reqStore.Handler()
+		if obs.metrics != nil {
+			obs.metrics.Registry().MustRegister(newStoreCollector(reqStore.Recorder))
+		}
+	}
+	obs.attach(srv)
+	obs.reloaded("start", snap, nil, compileTook)
 	addrs := []string{listen}
 	if l.cfg != nil {
 		addrs = append(addrs, l.cfg.Listeners...)
@@ -133,7 +161,14 @@ func serve(ctx context.Context, target string, f loadFlags, stdout, stderr io.Wr
 	if f.pprof != "" {
 		go servePprof(f.pprof, logger)
 	}
-	go watch(ctx, target, f, l.files, stamps, backend, srv, logger)
+	obs.Dashboard = dashboard(target, f, logger)
+	if err := obs.startAdmin(ctx, srv, stderr, logger); err != nil {
+		for _, o := range lns {
+			o.Close()
+		}
+		return err
+	}
+	go watch(ctx, target, f, l.files, stamps, backend, srv, logger, obs.reloaded)
 	return srv.Run(ctx, lns, 30*time.Second)
 }
 
@@ -147,6 +182,10 @@ func compileTarget(target string, f loadFlags, backend *pipeline.Backend, logger
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := setupLimits(backend, l, f.accountThrottle, logger); err != nil {
+		return nil, nil, err
+	}
+	setupIAM(setupAuthorizers(backend, l, logger), l)
 	snap, warns, err := runtime.Compile(l.inputs, backend)
 	for _, p := range warns {
 		logger.Warn("definition", "finding", fmt.Sprintf("%s: warning: %s; fix: %s", p.Pos, p.Message, p.Fix))
@@ -171,26 +210,34 @@ func printServing(w io.Writer, addr string, snap *runtime.Snapshot) {
 
 // watch reloads on SIGHUP and when a watched file changes. A reload compiles
 // a whole new snapshot first; a broken edit keeps the old one serving.
-func watch(ctx context.Context, target string, f loadFlags, files []string, stamps map[string]time.Time, backend *pipeline.Backend, srv *gateway.Server, logger *slog.Logger) {
+// onReload, when set, is told of every attempt (the admin reload history).
+func watch(ctx context.Context, target string, f loadFlags, files []string, stamps map[string]time.Time, backend *pipeline.Backend, srv *gateway.Server, logger *slog.Logger, onReload func(trigger string, snap *runtime.Snapshot, err error, took time.Duration)) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
+	var trigger string
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-hup:
+			trigger = "signal"
 		case <-tick.C:
 			now := modTimes(files)
 			if equalStamps(now, stamps) {
 				continue
 			}
 			stamps = now
+			trigger = "file"
 		}
 		before := modTimes(files)
+		started := time.Now()
 		l, snap, err := compileTarget(target, f, backend, logger)
+		if onReload != nil {
+			onReload(trigger, snap, err, time.Since(started))
+		}
 		if err != nil {
 			logger.Error("reload failed; still serving the previous snapshot", "error", err.Error())
 			continue
@@ -199,6 +246,9 @@ func watch(ctx context.Context, target string, f loadFlags, files []string, stam
 		stamps = before
 		if len(stamps) != len(files) {
 			stamps = modTimes(files)
+		}
+		if svc, ok := backend.Lambda.(*lambda.Service); ok {
+			reloadFunctions(svc, l.cfg, f.functions, logger)
 		}
 		srv.Swap(snap)
 		logger.Info("reloaded", "apis", len(snap.APIs))

@@ -87,6 +87,7 @@ var runners = map[string]runner{
 	"lambda-proxy-response":          runLambdaProxyResponse,
 	"lambda-proxy-response-binary":   runLambdaProxyResponse,
 	"integration-aws-lambda":         runAWSLambdaIntegration,
+	"authorizer-input-v1":            runAuthorizerInput,
 }
 
 // RunDirs runs every *.json vector file in dirs (or the files themselves),

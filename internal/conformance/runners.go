@@ -121,7 +121,7 @@ func runErrorResponse(ctx context.Context, v Vector, _ map[string]Vector) (Outco
 	case in.Validator != nil:
 		return runRequestValidation(ctx, v, exp)
 	case in.Method != nil && strings.Contains(string(in.Method), "apiKeyRequired"):
-		return Unsupported, "needs API keys (served in a later issue)"
+		return runAPIKeyError(ctx, v, in)
 	case in.Binary != nil || strings.Contains(integText, "contentHandling"):
 		return runBinaryError(ctx, v, exp)
 	case in.IntegrationType != "" && in.RequestParams != nil:

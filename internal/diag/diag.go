@@ -17,6 +17,8 @@ type Phase string
 // Pipeline phases, in request order.
 const (
 	PhaseRoute               Phase = "route"
+	PhaseUsagePlan           Phase = "usage-plan"
+	PhaseAuthorizer          Phase = "authorizer"
 	PhaseMethodRequest       Phase = "method-request"
 	PhaseIntegrationRequest  Phase = "integration-request"
 	PhaseIntegration         Phase = "integration"
@@ -116,6 +118,10 @@ type CauseInfo struct {
 	// a JSON null message (AUTHORIZER_CONFIGURATION_ERROR).
 	Message string
 	Null    bool
+	// MessageKey, when set, is the key of AWS's default body in place of
+	// "message": AWS answers an authorizer's deny with {"Message":"..."}
+	// while ACCESS_DENIED is not customised.
+	MessageKey string
 	// Spaced marks messages AWS renders with a space after the colon of the
 	// default body ({"message": "Internal server error"}, 36 bytes, recorded).
 	Spaced bool

@@ -72,6 +72,9 @@ func (r *Record) Lines(o LogOptions) []Line {
 	}
 	info := o.Level == LevelInfo
 	data := info && o.DataTrace
+	if r.authorizerLines(o, add) {
+		return out // refused by the authorizer: the method never started
+	}
 	if info {
 		add(r.Start, "Starting execution for request: "+r.RequestID)
 		add(time.Time{}, "HTTP Method: "+r.HTTPMethod+", Resource Path: "+r.Path)

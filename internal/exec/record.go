@@ -26,6 +26,21 @@ type Record struct {
 	Start             time.Time
 	End               time.Time
 
+	// Trace is the request's trace context when tracing is on; nil when
+	// it is off (internal/observe/tracing fills it).
+	Trace *TraceContext
+	// AuthStart and AuthEnd bound the access-control steps (API key,
+	// throttling, authorizer); zero when the method has none.
+	AuthStart time.Time
+	AuthEnd   time.Time
+	// Cache is the stage cache's answer for the request; CacheNone when
+	// the method is not cached.
+	Cache CacheResult
+
+	// Authorizer is what the method's Lambda or Cognito authorizer did;
+	// nil when the method has none (see AuthorizerRecord).
+	Authorizer *AuthorizerRecord
+
 	// Method request.
 	HTTPMethod   string
 	Path         string // request path after the stage, e.g. /pets/1
@@ -68,6 +83,40 @@ type Record struct {
 
 	// Err is the classified failure, if any.
 	Err *diag.Error
+}
+
+// CacheResult is what the stage cache did for one request.
+type CacheResult uint8
+
+// Cache results.
+const (
+	// CacheNone: the method is not cached (or caching is off).
+	CacheNone CacheResult = iota
+	// CacheHit: the response came from the cache.
+	CacheHit
+	// CacheMiss: the cache was consulted and the integration was called.
+	CacheMiss
+)
+
+// TraceContext identifies a request's place in a distributed trace
+// (W3C Trace Context ids, also rendered as the X-Ray trace header).
+type TraceContext struct {
+	// TraceID and SpanID identify the trace and the gateway's server span.
+	TraceID [16]byte
+	SpanID  [8]byte
+	// ParentSpanID is the caller's span (from traceparent or
+	// X-Amzn-Trace-Id); zero when the request started the trace.
+	ParentSpanID [8]byte
+	// IntegrationSpanID is the span of the integration call: the parent
+	// the backend or function sees.
+	IntegrationSpanID [8]byte
+	// Sampled reports whether the trace is recorded and exported.
+	Sampled bool
+	// TraceParent is the W3C traceparent sent to integrations.
+	TraceParent string
+	// AmznTraceID is the X-Amzn-Trace-Id sent to integrations and
+	// functions (Root=1-...;Parent=...;Sampled=...).
+	AmznTraceID string
 }
 
 // TemplateJSONError describes mapping-template output that is not valid

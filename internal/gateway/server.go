@@ -42,7 +42,12 @@ type Server struct {
 	// Debug forces the cause header on every stage.
 	Debug bool
 	// OnRecord, if set, is called off the request path with every finished exchange.
+	// Several consumers are composed with observe.Tee.
 	OnRecord func(x *pipeline.Exchange, st *rt.Stage)
+	// StartTrace, if set, is called on the request path once per request,
+	// before routing, to fill rec.Trace from the request's trace headers
+	// (internal/observe/tracing). Nil when tracing is off.
+	StartTrace func(r *http.Request, rec *exec.Record)
 
 	sink     chan done
 	sinkOnce sync.Once
@@ -116,6 +121,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.startSink()
 	snap := s.snap.Load()
 	x := newExchange(r)
+	if s.StartTrace != nil {
+		s.StartTrace(r, x.Rec)
+	}
 	var st *rt.Stage
 	var api *rt.API
 	defer func() {

@@ -22,8 +22,16 @@
 //
 // Service.Invoke is the Go entry point. The same server serves the Lambda
 // Invoke API, POST /2015-03-31/functions/{name}/invocations, with the
-// RequestResponse, Event and DryRun invocation types, X-Amz-Log-Type:
-// Tail, X-Amz-Function-Error and AWS's JSON errors, so the official
-// aws-sdk-go-v2 Lambda client can invoke local functions through
-// BaseEndpoint.
+// RequestResponse, Event (queued, retried twice on failure) and DryRun
+// invocation types, X-Amz-Log-Type: Tail, X-Amz-Function-Error and AWS's
+// JSON errors, so the official aws-sdk-go-v2 Lambda client can invoke local
+// functions through BaseEndpoint.
+//
+// A function may carry a resource-based policy (Permissions); invokes that
+// present an API Gateway source ARN are checked against it (Allows), and
+// refused with AccessDeniedException as Lambda does. Functions that are not
+// local go to Config.Fallback, typically a Remote: the same SDK client
+// pointed at AWS Lambda or another Lambda-compatible endpoint.
+// Service.Update replaces the function set on reload, draining the
+// processes of changed and removed functions.
 package lambda

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -107,4 +109,54 @@ func TestGoRunCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, "the go-run child to die", func() bool { return errors.Is(syscall.Kill(h.PID, 0), syscall.ESRCH) })
+}
+
+// TestEventRetries runs an Event invocation of a function that returns an
+// error: Lambda's async queue tries it three times in all (two retries),
+// with the same request id, then drops it.
+func TestEventRetries(t *testing.T) {
+	logs := &syncBuffer{}
+	s := newService(t, Config{EventRetryDelay: 20 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(logs, nil))}, example("panic"))
+	res, err := s.Invoke(context.Background(), "panic", []byte(query("mode", "error")), InvokeOptions{InvocationType: Event})
+	if err != nil || res.StatusCode != 202 || len(res.Payload) != 0 {
+		t.Fatalf("Event invoke: %+v, %v; want 202 with no payload", res, err)
+	}
+	waitFor(t, "the event to be dropped after its retries", func() bool { return strings.Contains(logs.String(), "no retries left, dropped") })
+	attempts := 0
+	for _, l := range s.Logs("panic") {
+		if l.RequestID == res.RequestID && hasLine(l.Lines, "REPORT") {
+			attempts++
+		}
+	}
+	if attempts != 3 {
+		t.Errorf("%d attempts of request %s, want 3 (1 + 2 retries)\n%s", attempts, res.RequestID, logs.String())
+	}
+	if n := strings.Count(logs.String(), "retrying"); n != 2 {
+		t.Errorf("%d retry lines, want 2", n)
+	}
+}
+
+// TestEventSuccessIsNotRetried: a successful Event invocation runs once.
+func TestEventSuccessIsNotRetried(t *testing.T) {
+	s := newService(t, Config{EventRetryDelay: time.Millisecond}, example("hello"))
+	res, err := s.Invoke(context.Background(), "hello", []byte(`{}`), InvokeOptions{InvocationType: Event})
+	if err != nil || res.StatusCode != 202 {
+		t.Fatalf("Event invoke: %+v, %v", res, err)
+	}
+	waitFor(t, "the event to run", func() bool {
+		l, ok := s.InvocationLog("hello", res.RequestID)
+		return ok && hasLine(l.Lines, "REPORT")
+	})
+	if err := s.Close(); err != nil { // waits for the event goroutine to end
+		t.Fatal(err)
+	}
+	n := 0
+	for _, l := range s.Logs("hello") {
+		if l.RequestID == res.RequestID {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d runs, want 1", n)
+	}
 }

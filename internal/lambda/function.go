@@ -53,6 +53,10 @@ type Function struct {
 	// reserves them. Zero means unreserved: the function shares
 	// Config.MaxConcurrency with the other unreserved functions.
 	ReservedConcurrency int
+	// Permissions is the function's resource-based policy, checked for
+	// invokes that carry a source ARN (API Gateway's). None means any API
+	// may invoke it, unless Config.StrictPermissions.
+	Permissions []Permission
 }
 
 var functionNameRE = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,64}$`)

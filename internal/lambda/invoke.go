@@ -48,6 +48,10 @@ type InvokeOptions struct {
 	// RequestID presets the invocation's request id, so that a caller that
 	// gives up waiting can still name it. Default: a new UUID.
 	RequestID string
+	// SourceARN is the execute-api ARN of the API Gateway method that
+	// invokes, checked against the function's Permissions (see Allows).
+	// Empty for direct callers, whom Lambda authorises with IAM instead.
+	SourceARN string
 }
 
 // Failure classifies why an invocation did not return a result. It is the
@@ -151,13 +155,21 @@ func (s *Service) Invoke(ctx context.Context, name string, payload []byte, opts 
 	if opts.Qualifier != "" {
 		qualifier = opts.Qualifier
 	}
-	f, ok := s.funcs[fnName]
+	f, ok := s.lookup(fnName)
+	if !ok && s.cfg.Fallback != nil {
+		return s.cfg.Fallback.Invoke(ctx, name, payload, opts)
+	}
 	if !ok || (qualifier != "" && qualifier != LatestVersion) {
 		arn := FunctionARN(s.cfg.Region, s.cfg.AccountID, fnName)
 		if qualifier != "" {
 			arn += ":" + qualifier
 		}
 		return nil, notFound(arn)
+	}
+	if opts.SourceARN != "" {
+		if ok, _ := Allows(f.Function, opts.SourceARN, s.strict.Load()); !ok {
+			return nil, accessDenied(f.arn, opts.SourceARN)
+		}
 	}
 	typ := opts.InvocationType
 	if typ == "" {
@@ -203,6 +215,9 @@ func (s *Service) Invoke(ctx context.Context, name string, payload []byte, opts 
 	if !f.acquire() {
 		s.bg.Done()
 		s.log.Warn("lambda throttled", "function", f.Name, "request_id", inv.id, "concurrency", cap(f.slots), "reserved", f.reserved)
+		if o := s.cfg.Observer; o != nil {
+			o.Throttled(f.Name)
+		}
 		return nil, throttled(f.reserved)
 	}
 	done := make(chan *Result, 1)
@@ -210,6 +225,9 @@ func (s *Service) Invoke(ctx context.Context, name string, payload []byte, opts 
 		defer s.bg.Done()
 		res := s.run(f, inv)
 		f.release() // before the caller sees the result: a sequential caller is never throttled
+		if o := s.cfg.Observer; o != nil {
+			o.Invoked(f.Name, res)
+		}
 		done <- res
 	}()
 	select {
@@ -274,28 +292,53 @@ func splitFunctionName(s string) (name, qualifier string) {
 	return name, qualifier
 }
 
-// runEvent runs an Event invocation, waiting for concurrency as Lambda's
-// async queue does, up to Config.EventMaxAge.
+// runEvent runs an Event invocation as Lambda's async queue does: it waits
+// for concurrency (throttles are retried) up to Config.EventMaxAge, and a
+// failed attempt is retried Config.EventRetries times, after
+// Config.EventRetryDelay and then twice as long each time. Every attempt
+// has the same request id, as on AWS.
 func (s *Service) runEvent(f *function, inv *invocation) {
 	defer s.bg.Done()
-	backoff := 20 * time.Millisecond
 	giveUp := time.NewTimer(s.cfg.EventMaxAge)
 	defer giveUp.Stop()
-	for !f.acquire() {
+	delay := s.cfg.EventRetryDelay
+	for attempt := 0; ; attempt++ {
+		backoff := 20 * time.Millisecond
+		for !f.acquire() {
+			select {
+			case <-s.closing:
+				s.log.Warn("lambda event dropped: service closed", "function", f.Name, "request_id", inv.id)
+				return
+			case <-giveUp.C:
+				s.log.Warn("lambda event dropped: maximum event age exceeded", "function", f.Name, "request_id", inv.id)
+				return
+			case <-time.After(backoff):
+				backoff = min(2*backoff, time.Second)
+			}
+		}
+		res := s.run(f, inv)
+		f.release()
+		if o := s.cfg.Observer; o != nil {
+			o.Invoked(f.Name, res)
+		}
+		if res.FunctionError == "" {
+			return
+		}
+		if attempt >= s.cfg.EventRetries {
+			s.log.Warn("lambda event failed; no retries left, dropped", "function", f.Name, "request_id", inv.id, "attempts", attempt+1, "failure", string(res.Failure), "payload", string(res.Payload))
+			return
+		}
+		s.log.Warn("lambda event failed; retrying", "function", f.Name, "request_id", inv.id, "attempt", attempt+1, "retry_in", delay.String(), "failure", string(res.Failure), "payload", string(res.Payload))
 		select {
 		case <-s.closing:
-			s.log.Warn("lambda event dropped: service closed", "function", f.Name, "request_id", inv.id)
 			return
 		case <-giveUp.C:
 			s.log.Warn("lambda event dropped: maximum event age exceeded", "function", f.Name, "request_id", inv.id)
 			return
-		case <-time.After(backoff):
-			backoff = min(2*backoff, time.Second)
+		case <-time.After(delay):
 		}
-	}
-	res := s.run(f, inv)
-	f.release()
-	if res.FunctionError != "" {
-		s.log.Warn("lambda event failed", "function", f.Name, "request_id", inv.id, "failure", string(res.Failure), "payload", string(res.Payload))
+		delay *= 2
+		// A retry is a new delivery of the same event, with the same id.
+		inv = &invocation{id: inv.id, arn: inv.arn, payload: inv.payload, traceID: inv.traceID, clientContext: inv.clientContext, accepted: time.Now(), done: make(chan struct{})}
 	}
 }

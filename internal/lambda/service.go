@@ -8,8 +8,10 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -42,9 +44,38 @@ type Config struct {
 	// EventMaxAge is how long an Event invocation waits for concurrency
 	// before it is dropped. Default 6 h, as AWS.
 	EventMaxAge time.Duration
+	// EventRetries is how many times a failed Event invocation (a function
+	// error, timeout or crash) is retried. Default 2, as AWS's
+	// MaximumRetryAttempts; negative means none.
+	EventRetries int
+	// EventRetryDelay is the wait before the first retry; it doubles for
+	// each further retry. Default 1 minute, as AWS (1 then 2 minutes).
+	EventRetryDelay time.Duration
+	// Fallback, when set, invokes the functions that are not local, such as
+	// a Remote for real AWS Lambda. Default nil: they are not found.
+	Fallback Invoker
+	// StrictPermissions denies API Gateway invokes of functions whose
+	// policy has no statement allowing the caller, including functions
+	// without permissions. Default false: no permissions means allowed.
+	StrictPermissions bool
 	// Logger receives function logs, REPORT lines and cold starts.
 	// Default slog.Default().
 	Logger *slog.Logger
+	// Observer, when set, is told of every finished invocation and every
+	// throttled one (metrics). Default nil.
+	Observer Observer
+}
+
+// Observer receives per-invocation facts, e.g. for metrics. Its methods
+// are called on the invocation path and must be cheap and safe for
+// concurrent use.
+type Observer interface {
+	// Invoked is called when an invocation ends (synchronous or Event),
+	// with its result.
+	Invoked(function string, res *Result)
+	// Throttled is called when a synchronous invoke is rejected because
+	// the function has no concurrency left.
+	Throttled(function string)
 }
 
 func (c Config) withDefaults() Config {
@@ -69,6 +100,15 @@ func (c Config) withDefaults() Config {
 	if c.EventMaxAge <= 0 {
 		c.EventMaxAge = 6 * time.Hour
 	}
+	switch {
+	case c.EventRetries == 0:
+		c.EventRetries = 2
+	case c.EventRetries < 0:
+		c.EventRetries = 0
+	}
+	if c.EventRetryDelay <= 0 {
+		c.EventRetryDelay = time.Minute
+	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
@@ -86,11 +126,15 @@ var _ Invoker = (*Service)(nil)
 // Service is the local Lambda service: it runs functions' processes, serves
 // them the Runtime API, and serves the Lambda Invoke API.
 type Service struct {
-	cfg   Config
-	log   *slog.Logger
-	funcs map[string]*function
-	srv   *http.Server
-	mux   *http.ServeMux
+	cfg Config
+	log *slog.Logger
+	// funcs is the current function set, replaced whole by Update.
+	funcs      atomic.Pointer[map[string]*function]
+	updateMu   sync.Mutex // serialises Update
+	unreserved chan struct{}
+	strict     atomic.Bool
+	srv        *http.Server
+	mux        *http.ServeMux
 
 	mu      sync.RWMutex // guards closed and bg.Add
 	closed  bool
@@ -103,49 +147,17 @@ type Service struct {
 func New(cfg Config, fns ...Function) (*Service, error) {
 	cfg = cfg.withDefaults()
 	s := &Service{
-		cfg:     cfg,
-		log:     cfg.Logger,
-		funcs:   make(map[string]*function, len(fns)),
-		closing: make(chan struct{}),
+		cfg:        cfg,
+		log:        cfg.Logger,
+		closing:    make(chan struct{}),
+		unreserved: make(chan struct{}, cfg.MaxConcurrency),
 	}
-	unreserved := make(chan struct{}, cfg.MaxConcurrency)
-	var errs []error
-	for _, fn := range fns {
-		if err := fn.Validate(); err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		if _, dup := s.funcs[fn.Name]; dup {
-			errs = append(errs, fmt.Errorf("function %q: defined twice", fn.Name))
-			continue
-		}
-		fn = fn.withDefaults()
-		f := &function{
-			Function:    fn,
-			arn:         FunctionARN(cfg.Region, cfg.AccountID, fn.Name),
-			initTimeout: fn.InitTimeout,
-			slots:       unreserved,
-			logs:        newLogRing(cfg.LogHistory),
-			all:         map[*sandbox]struct{}{},
-		}
-		if f.initTimeout <= 0 {
-			f.initTimeout = cfg.InitTimeout
-		}
-		if f.initTimeout <= 0 {
-			f.initTimeout = 10 * time.Second
-			if filepath.Base(fn.Command[0]) == "go" {
-				f.initTimeout = 5 * time.Minute
-			}
-		}
-		if fn.ReservedConcurrency > 0 {
-			f.slots = make(chan struct{}, fn.ReservedConcurrency)
-			f.reserved = true
-		}
-		s.funcs[fn.Name] = f
+	s.strict.Store(cfg.StrictPermissions)
+	set, err := s.functionSet(fns, nil)
+	if err != nil {
+		return nil, err
 	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, fmt.Errorf("lambda: %w", err)
-	}
+	s.funcs.Store(&set)
 	s.mux = http.NewServeMux()
 	s.registerRuntimeAPI(s.mux)
 	s.registerInvokeAPI(s.mux)
@@ -157,6 +169,130 @@ func New(cfg Config, fns ...Function) (*Service, error) {
 	}
 	return s, nil
 }
+
+// functionSet validates fns and builds the function set. A function equal
+// to one in prev (same configuration) is taken over with its warm
+// processes; a new or changed one starts with none, keeping prev's logs.
+func (s *Service) functionSet(fns []Function, prev map[string]*function) (map[string]*function, error) {
+	set := make(map[string]*function, len(fns))
+	var errs []error
+	for _, fn := range fns {
+		if err := fn.Validate(); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if _, dup := set[fn.Name]; dup {
+			errs = append(errs, fmt.Errorf("function %q: defined twice", fn.Name))
+			continue
+		}
+		fn = fn.withDefaults()
+		old := prev[fn.Name]
+		if old != nil && reflect.DeepEqual(old.Function, fn) {
+			set[fn.Name] = old
+			continue
+		}
+		f := &function{
+			Function:    fn,
+			arn:         FunctionARN(s.cfg.Region, s.cfg.AccountID, fn.Name),
+			initTimeout: fn.InitTimeout,
+			slots:       s.unreserved,
+			logs:        newLogRing(s.cfg.LogHistory),
+			all:         map[*sandbox]struct{}{},
+		}
+		if old != nil {
+			f.logs = old.logs
+		}
+		if f.initTimeout <= 0 {
+			f.initTimeout = s.cfg.InitTimeout
+		}
+		if f.initTimeout <= 0 {
+			f.initTimeout = 10 * time.Second
+			if filepath.Base(fn.Command[0]) == "go" {
+				f.initTimeout = 5 * time.Minute
+			}
+		}
+		if fn.ReservedConcurrency > 0 {
+			f.slots = make(chan struct{}, fn.ReservedConcurrency)
+			f.reserved = true
+		}
+		set[fn.Name] = f
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("lambda: %w", err)
+	}
+	return set, nil
+}
+
+// lookup returns the current function of that name.
+func (s *Service) lookup(name string) (*function, bool) {
+	f, ok := (*s.funcs.Load())[name]
+	return f, ok
+}
+
+// Update replaces the function set, as a reload of archway.yaml does:
+// unchanged functions keep their warm processes; a changed function's new
+// invocations start new processes at once while its in-flight invocations
+// finish on the old ones, which are then stopped; a removed function stops
+// the same way (drained first); a new one starts on its first invocation.
+// Invalid functions leave the set unchanged. It returns once the new set
+// serves; old processes are drained in the background.
+func (s *Service) Update(fns ...Function) error {
+	s.updateMu.Lock()
+	defer s.updateMu.Unlock()
+	prev := *s.funcs.Load()
+	set, err := s.functionSet(fns, prev)
+	if err != nil {
+		return err
+	}
+	var retired []*function
+	for name, old := range prev {
+		if set[name] != old {
+			retired = append(retired, old)
+		}
+	}
+	if !s.track() {
+		return ErrServiceClosed
+	}
+	s.funcs.Store(&set)
+	go func() {
+		defer s.bg.Done()
+		for _, f := range retired {
+			s.retire(f)
+		}
+	}()
+	for _, f := range retired {
+		what := "changed"
+		if _, still := set[f.Name]; !still {
+			what = "removed"
+		}
+		s.log.Info("lambda function "+what+"; draining its processes", "function", f.Name, "running", f.Running())
+	}
+	return nil
+}
+
+// retire waits for the invocations a replaced function is running to end,
+// then stops its processes.
+func (s *Service) retire(f *function) {
+	// An invoke that looked the function up just before the swap may
+	// acquire a slot a moment later: require the function to be idle twice.
+	for quiet := 0; quiet < 2; {
+		select {
+		case <-s.closing:
+			f.close() // shutting down: stop them now, as Close does the rest
+			return
+		case <-time.After(20 * time.Millisecond):
+		}
+		if f.Running() == 0 {
+			quiet++
+		} else {
+			quiet = 0
+		}
+	}
+	f.close()
+}
+
+// SetStrictPermissions changes Config.StrictPermissions (on reload).
+func (s *Service) SetStrictPermissions(strict bool) { s.strict.Store(strict) }
 
 // Handler returns the Lambda Invoke API (POST
 // /2015-03-31/functions/{name}/invocations), to mount on another server.
@@ -197,7 +333,7 @@ func (s *Service) Close() error {
 	s.closed = true
 	close(s.closing)
 	s.mu.Unlock()
-	for _, f := range s.funcs {
+	for _, f := range *s.funcs.Load() {
 		f.close()
 	}
 	err := s.srv.Close()
@@ -222,8 +358,9 @@ func (s *Service) track() bool {
 // Functions returns the configured functions, with defaults applied,
 // sorted by name.
 func (s *Service) Functions() []Function {
-	out := make([]Function, 0, len(s.funcs))
-	for _, f := range s.funcs {
+	set := *s.funcs.Load()
+	out := make([]Function, 0, len(set))
+	for _, f := range set {
 		out = append(out, f.Function)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
@@ -232,17 +369,30 @@ func (s *Service) Functions() []Function {
 
 // ARN returns the function's ARN, and whether the function exists.
 func (s *Service) ARN(name string) (string, bool) {
-	f, ok := s.funcs[name]
+	f, ok := s.lookup(name)
 	if !ok {
 		return "", false
 	}
 	return f.arn, true
 }
 
+// Allows reports whether API Gateway may invoke the named function from
+// sourceARN under the service's policy settings, and the add-permission
+// command that would allow it when not. A function that is not local is
+// reported allowed: its own service decides.
+func (s *Service) Allows(name, sourceARN string) (ok bool, fix string) {
+	fnName, _ := splitFunctionName(name)
+	f, found := s.lookup(fnName)
+	if !found {
+		return true, ""
+	}
+	return Allows(f.Function, sourceARN, s.strict.Load())
+}
+
 // Logs returns the logs of the function's most recent invocations, oldest
 // first, or nil for an unknown function.
 func (s *Service) Logs(name string) []InvocationLog {
-	f, ok := s.funcs[name]
+	f, ok := s.lookup(name)
 	if !ok {
 		return nil
 	}
@@ -251,7 +401,7 @@ func (s *Service) Logs(name string) []InvocationLog {
 
 // InvocationLog returns the kept log of one invocation, by request id.
 func (s *Service) InvocationLog(name, requestID string) (InvocationLog, bool) {
-	f, ok := s.funcs[name]
+	f, ok := s.lookup(name)
 	if !ok {
 		return InvocationLog{}, false
 	}
@@ -270,7 +420,7 @@ type Stats struct {
 
 // Stats returns the state of the named function's pool.
 func (s *Service) Stats(name string) (Stats, bool) {
-	f, ok := s.funcs[name]
+	f, ok := s.lookup(name)
 	if !ok {
 		return Stats{}, false
 	}

@@ -146,7 +146,7 @@ func TestInvocationLogTail(t *testing.T) {
 func TestRuntimeAPIProtocol(t *testing.T) {
 	s := newService(t, Config{}, Function{Name: "f", Command: []string{"unused"}})
 	sb := &sandbox{
-		fn:      s.funcs["f"],
+		fn:      (*s.funcs.Load())["f"],
 		invokes: make(chan *invocation),
 		ready:   make(chan struct{}),
 		initErr: make(chan []byte, 1),

@@ -128,3 +128,47 @@ func BenchmarkPetStoreTemplates(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkGatewayPair renders the request and the response template of
+// internal/gateway's BenchmarkHTTPTemplates (an HTTP non-proxy POST /pets)
+// over the same input, without the network: the per-exchange template cost.
+func BenchmarkGatewayPair(b *testing.B) {
+	req, err := vtl.Parse("request", `#set($pet = $input.path('$'))
+{
+  "name": "$util.escapeJavaScript($pet.name)",
+  "kind": "$pet.type",
+  "price": $pet.price,
+  "tags": $input.json('$.tags'),
+  "requestId": "$context.requestId",
+  "source": "$input.params('source')"
+}
+`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	resp, err := vtl.Parse("response", `{
+  "pet": $input.json('$'),
+  "stage": "$context.stage",
+  "message": "created"
+}
+`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	base := Input{Context: benchContext(), QueryParams: []Param{{"source", "bench"}},
+		Headers: []Param{{"Content-Type", "application/json"}, {"User-Agent", "Go-http-client/1.1"}}}
+	reqBody := []byte(`{"name": "Rex", "type": "dog", "price": 249.99, "tags": ["good", "boy"]}`)
+	respBody := []byte(`{"id": 7, "name": "Rex", "type": "dog", "price": 249.99}`)
+	b.ReportAllocs()
+	for b.Loop() {
+		in := base
+		in.Body = reqBody
+		if _, _, err := Render(context.Background(), req, &in); err != nil {
+			b.Fatal(err)
+		}
+		in.Body = respBody
+		if _, _, err := Render(context.Background(), resp, &in); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -137,11 +137,14 @@ type contextObject struct {
 	full          *opaque
 }
 
-func newContext(c *RequestContext, prev *Overrides) *contextObject {
+// emptyContext stands for a nil RequestContext; it is never modified.
+var emptyContext RequestContext
+
+func (o *contextObject) init(c *RequestContext, prev *Overrides) {
 	if c == nil {
-		c = &RequestContext{}
+		c = &emptyContext
 	}
-	return &contextObject{c: c, prev: prev}
+	*o = contextObject{c: c, prev: prev}
 }
 
 func (o *contextObject) requestOverride() *opaque {

@@ -116,22 +116,31 @@ func (o *inputObject) path(arg any) (any, bool, error) {
 func (o *inputObject) allParams() *vtl.Map {
 	m := vtl.NewMap(3)
 	m.Put("path", paramsMap(o.in.PathParams))
-	m.Put("querystring", paramsMap(o.in.QueryParams))
-	m.Put("header", paramsMap(o.in.Headers))
+	m.Put("querystring", paramsMap(o.in.queryParams()))
+	m.Put("header", paramsMap(o.in.headers()))
 	return m
 }
 
 // param searches path, query string and headers, in that order; a missing
 // parameter is the empty string.
 func (o *inputObject) param(name string) string {
-	for _, ps := range [...][]Param{o.in.PathParams, o.in.QueryParams, o.in.Headers} {
-		for _, p := range ps {
-			if p.Name == name {
-				return p.Value
-			}
+	for _, p := range o.in.PathParams {
+		if p.Name == name {
+			return p.Value
 		}
 	}
-	for _, p := range o.in.Headers {
+	for _, p := range o.in.queryParams() {
+		if p.Name == name {
+			return p.Value
+		}
+	}
+	headers := o.in.headers()
+	for _, p := range headers {
+		if p.Name == name {
+			return p.Value
+		}
+	}
+	for _, p := range headers {
 		if strings.EqualFold(p.Name, name) {
 			return p.Value
 		}

@@ -15,6 +15,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/archway-gw/archway/internal/vtl"
 )
@@ -41,6 +42,10 @@ type Input struct {
 	StageVariables []Param
 	// Context feeds $context; nil gives an empty one.
 	Context *RequestContext
+	// Source, when set, supplies QueryParams, Headers, StageVariables and
+	// Context left nil, when a template first reads them: a host gathers
+	// them only for the templates that use them.
+	Source Source
 	// Overrides set by an earlier template of the same request (the request
 	// template, seen again by the response template); may be nil.
 	Overrides *Overrides
@@ -49,6 +54,43 @@ type Input struct {
 	// Vars are extra variables (tests, tooling); they never shadow $input,
 	// $util, $context or $stageVariables.
 	Vars map[string]any
+}
+
+// Source supplies parts of an Input on first use (see Input.Source). Its
+// methods may be called more than once per render; they should cache.
+type Source interface {
+	QueryParams() []Param
+	Headers() []Param
+	StageVariables() []Param
+	Context() *RequestContext
+}
+
+func (in *Input) queryParams() []Param {
+	if in.QueryParams != nil || in.Source == nil {
+		return in.QueryParams
+	}
+	return in.Source.QueryParams()
+}
+
+func (in *Input) headers() []Param {
+	if in.Headers != nil || in.Source == nil {
+		return in.Headers
+	}
+	return in.Source.Headers()
+}
+
+func (in *Input) stageVariables() []Param {
+	if in.StageVariables != nil || in.Source == nil {
+		return in.StageVariables
+	}
+	return in.Source.StageVariables()
+}
+
+func (in *Input) requestContext() *RequestContext {
+	if in.Context != nil || in.Source == nil {
+		return in.Context
+	}
+	return in.Source.Context()
 }
 
 // Override is one value set through $context.requestOverride.* or
@@ -74,50 +116,86 @@ type Overrides struct {
 // returns the rendered text and the overrides the template set; a run-time
 // failure is a *vtl.Error (an API_CONFIGURATION_ERROR on AWS).
 func Render(ctx context.Context, tmpl *vtl.Template, in *Input) (string, *Overrides, error) {
-	var b strings.Builder
-	ov, err := Execute(ctx, &b, tmpl, in)
-	return b.String(), ov, err
+	var str string
+	ov, err := execute(ctx, tmpl, in, func(out []byte) { str = string(out) })
+	return str, ov, err
 }
 
 // Execute is Render writing into b.
 func Execute(ctx context.Context, b *strings.Builder, tmpl *vtl.Template, in *Input) (*Overrides, error) {
-	env := newEnv(in)
-	if err := tmpl.Execute(ctx, b, vtl.NewContext(env.vars), in.Limits); err != nil {
+	return execute(ctx, tmpl, in, func(out []byte) { b.Write(out) })
+}
+
+// execute renders into a pooled buffer and hands the output (also what
+// was rendered before a failure) to take, which must not keep it.
+func execute(ctx context.Context, tmpl *vtl.Template, in *Input, take func([]byte)) (*Overrides, error) {
+	e := &env{}
+	e.init(in)
+	bp := outPool.Get().(*[]byte)
+	out, err := tmpl.ExecuteAppend(ctx, (*bp)[:0], &e.vars, in.Limits)
+	take(out)
+	if cap(out) <= maxPooledOutput {
+		*bp = out[:0]
+		outPool.Put(bp)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("mapping template %s: %w", tmpl.Name(), err)
 	}
-	return env.overrides(), nil
+	return e.overrides(), nil
 }
 
-// env is the per-render set of AWS objects. $context is built on first
-// use, and only as far as the template reads it: most templates never touch
-// it, and as a full map it is the largest object of a render.
+// outPool recycles the output buffers of Render and Execute.
+var outPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+// maxPooledOutput is the largest output buffer kept for reuse.
+const maxPooledOutput = 64 << 10
+
+// env is the per-render set of AWS objects, made in one allocation.
+// $context is built on first use, and only as far as the template reads
+// it: most templates never touch it, and as a full map it is the largest
+// object of a render. $stageVariables is made on first use too.
 type env struct {
 	in      *Input
-	vars    map[string]any
+	vars    vtl.Context
 	context *contextObject // nil until $context is used
+	ctxObj  contextObject  // the storage of context
 	lazy    lazyContext
 	input   inputObject
+	stage   *vtl.Map // $stageVariables, nil until used
 }
 
-func newEnv(in *Input) *env {
-	e := &env{in: in}
+func (e *env) init(in *Input) {
+	e.in = in
 	e.lazy.e = e
 	e.input.in = in
-	e.vars = make(map[string]any, len(in.Vars)+4)
-	for k, v := range in.Vars {
-		e.vars[k] = v
+	e.vars.Reset(nil, e)
+}
+
+// Var implements vtl.Vars: $input, $util, $context and $stageVariables,
+// then the extra variables of the input.
+func (e *env) Var(name string) (any, bool) {
+	switch name {
+	case "input":
+		return &e.input, true
+	case "util":
+		return utilObject{}, true
+	case "context":
+		return &e.lazy, true
+	case "stageVariables":
+		if e.stage == nil {
+			e.stage = paramsMap(e.in.stageVariables())
+		}
+		return e.stage, true
 	}
-	e.vars["input"] = &e.input
-	e.vars["util"] = utilObject{}
-	e.vars["context"] = &e.lazy
-	e.vars["stageVariables"] = paramsMap(in.StageVariables)
-	return e
+	v, ok := e.in.Vars[name]
+	return v, ok
 }
 
 // contextObject returns $context, made on first use.
 func (e *env) contextObject() *contextObject {
 	if e.context == nil {
-		e.context = newContext(e.in.Context, e.in.Overrides)
+		e.ctxObj.init(e.in.requestContext(), e.in.Overrides)
+		e.context = &e.ctxObj
 	}
 	return e.context
 }

@@ -54,6 +54,10 @@ func newResponseOverride(prev *Overrides) *opaque {
 // set (Input.Overrides). Override maps the template never touched were
 // never built: their part is carried over as it was.
 func (e *env) overrides() *Overrides {
+	if prev := e.in.Overrides; prev != nil && (e.context == nil || e.context.reqOv == nil && e.context.respOv == nil) &&
+		(prev.ResponseStatus == 0 || statusValue(int64(prev.ResponseStatus)) != 0) {
+		return prev // the template set nothing: the earlier overrides, as they are
+	}
 	var ov Overrides
 	if e.in.Overrides != nil {
 		ov = *e.in.Overrides

@@ -96,7 +96,11 @@ func URLEncode(s string) string {
 // backslash-escaped, control characters use \b \t \n \f \r or \u00XX and
 // every non-ASCII UTF-16 unit becomes \uXXXX.
 func EscapeJavaScript(s string) string {
+	if !needsJSEscape(s) {
+		return s
+	}
 	var b strings.Builder
+	b.Grow(len(s) + 8)
 	for _, r := range s {
 		if r > 0xffff {
 			for _, u := range utf16.Encode([]rune{r}) {
@@ -107,6 +111,18 @@ func EscapeJavaScript(s string) string {
 		escapeJSRune(&b, r)
 	}
 	return b.String()
+}
+
+// needsJSEscape reports whether EscapeJavaScript changes s: whether it
+// holds anything but printable ASCII other than ' " \\ and /.
+func needsJSEscape(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20 || c > 0x7f, c == '\'', c == '"', c == '\\', c == '/':
+			return true
+		}
+	}
+	return false
 }
 
 func escapeJSRune(b *strings.Builder, r rune) {

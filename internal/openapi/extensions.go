@@ -37,8 +37,6 @@ const (
 // when the gateway starts serving the feature.
 var notServed = map[string]string{
 	extAPIKeySource:       "API key source",
-	extAuthorizer:         "authorizers",
-	extAuthType:           "authorizers",
 	extPolicy:             "resource policies",
 	extEndpointConfig:     "endpoint configuration",
 	extMinCompressionSize: "response compression",

@@ -168,7 +168,9 @@ func (im *importer) securityRequirement(m *apigw.Method, name string, scopes *no
 	case declared:
 		m.APIKeyRequired = true
 	default:
-		im.warn(scopes, "", "security scheme %q is not defined; it is treated as an API key requirement", "declare it under securityDefinitions (Swagger) or components.securitySchemes (OpenAPI 3)", name)
-		m.APIKeyRequired = true
+		// AWS's importer ignores a requirement whose scheme is not
+		// declared: the method does not require an API key
+		// (aws/serverless-application-model#211).
+		im.warn(scopes, "", "security scheme %q is not defined, so it is ignored: the method does not require an API key", "declare it under securityDefinitions (Swagger) or components.securitySchemes (OpenAPI 3) as type apiKey, name x-api-key, in header", name)
 	}
 }

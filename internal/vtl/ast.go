@@ -91,6 +91,25 @@ type accessor struct {
 	kind int
 	name string
 	args []expr // method arguments, or the single index expression
+	// constArgs are the values of method arguments that are all literals,
+	// computed once by the parser; nil otherwise.
+	constArgs []any
+}
+
+// literalArgs returns the values of args when every one is a literal.
+func literalArgs(args []expr) []any {
+	if len(args) == 0 {
+		return nil
+	}
+	vals := make([]any, len(args))
+	for i, a := range args {
+		l, ok := a.(*litExpr)
+		if !ok {
+			return nil
+		}
+		vals[i] = l.v
+	}
+	return vals[:len(vals):len(vals)]
 }
 
 // refExpr is $root.a.b(args)[i].

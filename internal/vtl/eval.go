@@ -435,13 +435,26 @@ func (s *state) access(v any, a *accessor) (any, error) {
 		}
 		return res, nil
 	}
-	args := make([]any, len(a.args))
-	for i, ae := range a.args {
-		av, err := s.eval(ae)
-		if err != nil {
-			return nil, err
+	args := a.constArgs
+	if args == nil && len(a.args) > 0 {
+		// Arguments are evaluated onto the state's stack: a call inside
+		// an argument or inside the method pushes above them.
+		base := len(s.args)
+		for range a.args {
+			s.args = append(s.args, nil)
 		}
-		args[i] = av
+		defer func() {
+			clear(s.args[base:])
+			s.args = s.args[:base]
+		}()
+		for i, ae := range a.args {
+			av, err := s.eval(ae)
+			if err != nil {
+				return nil, err
+			}
+			s.args[base+i] = av
+		}
+		args = s.args[base : base+len(a.args) : base+len(a.args)]
 	}
 	res, err := s.call(v, a.name, args)
 	if err != nil {

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
+	"sync"
 )
 
 // Budget errors, wrapped by the *Error that Execute returns.
@@ -68,33 +68,92 @@ func (e *Error) Error() string {
 func (e *Error) Unwrap() error { return e.Err }
 
 // Context holds the variables of one execution. Variables set by the
-// template go to an overlay, so the base map given to NewContext is never
-// modified and may be shared.
+// template go to an overlay, so the base map given to NewContext (or the
+// Vars given to Reset) is never modified and may be shared.
 type Context struct {
-	base  map[string]any
-	local map[string]any
+	base map[string]any
+	vars Vars
+	// local is the overlay: a few variables, searched linearly; index
+	// finds them once there are many.
+	local  []localVar
+	index  map[string]int
+	inline [4]localVar // the first variables set
 }
+
+// Vars resolves variables that a Context does not hold itself, computing
+// them on demand (host objects made on first use).
+type Vars interface {
+	// Var returns the value of the variable name and whether it exists.
+	Var(name string) (any, bool)
+}
+
+type localVar struct {
+	name string
+	v    any
+	set  bool // false once restored to "undefined"
+}
+
+// localIndexThreshold is the overlay size from which Get uses a map.
+const localIndexThreshold = 16
 
 // NewContext returns a context that reads base (which it never modifies).
 func NewContext(base map[string]any) *Context {
 	return &Context{base: base}
 }
 
+// Reset empties c and makes it read base, then vars, for the variables
+// the template has not set. Either may be nil.
+func (c *Context) Reset(base map[string]any, vars Vars) {
+	*c = Context{base: base, vars: vars}
+}
+
+func (c *Context) find(name string) int {
+	if c.index != nil {
+		if i, ok := c.index[name]; ok {
+			return i
+		}
+		return -1
+	}
+	for i := range c.local {
+		if c.local[i].name == name {
+			return i
+		}
+	}
+	return -1
+}
+
 // Get returns the value of a variable.
 func (c *Context) Get(name string) (any, bool) {
-	if v, ok := c.local[name]; ok {
+	if i := c.find(name); i >= 0 && c.local[i].set {
+		return c.local[i].v, true
+	}
+	if v, ok := c.base[name]; ok {
 		return v, true
 	}
-	v, ok := c.base[name]
-	return v, ok
+	if c.vars != nil {
+		return c.vars.Var(name)
+	}
+	return nil, false
 }
 
 // Set sets a variable.
 func (c *Context) Set(name string, v any) {
-	if c.local == nil {
-		c.local = make(map[string]any, 8)
+	if i := c.find(name); i >= 0 {
+		c.local[i].v, c.local[i].set = v, true
+		return
 	}
-	c.local[name] = v
+	if c.local == nil {
+		c.local = c.inline[:0]
+	}
+	c.local = append(c.local, localVar{name: name, v: v, set: true})
+	if c.index != nil {
+		c.index[name] = len(c.local) - 1
+	} else if len(c.local) > localIndexThreshold {
+		c.index = make(map[string]int, 2*len(c.local))
+		for i := range c.local {
+			c.index[c.local[i].name] = i
+		}
+	}
 }
 
 // restore puts back a value saved with Get.
@@ -103,7 +162,9 @@ func (c *Context) restore(name string, v any, ok bool) {
 		c.Set(name, v)
 		return
 	}
-	delete(c.local, name)
+	if i := c.find(name); i >= 0 {
+		c.local[i].v, c.local[i].set = nil, false
+	}
 }
 
 // control-flow signals, never returned to callers.
@@ -114,13 +175,31 @@ var (
 
 // Execute renders the template into w. vars may be nil. Rendering stops
 // with an *Error at the first run-time failure, when a budget of limits is
-// exhausted or when ctx is done; what was written before stays written.
+// exhausted or when ctx is done; what was rendered before stays written.
 func (t *Template) Execute(ctx context.Context, w io.Writer, vars *Context, limits Limits) error {
+	bp := outPool.Get().(*[]byte)
+	out, err := t.ExecuteAppend(ctx, (*bp)[:0], vars, limits)
+	if len(out) > 0 {
+		if _, werr := w.Write(out); werr != nil && err == nil {
+			err = &Error{Template: t.name, Line: 1, Col: 1, Msg: werr.Error(), Err: werr}
+		}
+	}
+	if cap(out) <= maxPooledOutput {
+		*bp = out[:0]
+		outPool.Put(bp)
+	}
+	return err
+}
+
+// ExecuteAppend is Execute appending the output to dst, which it returns
+// (with what was rendered before a failure).
+func (t *Template) ExecuteAppend(ctx context.Context, dst []byte, vars *Context, limits Limits) ([]byte, error) {
 	if vars == nil {
 		vars = NewContext(nil)
 	}
 	s := &state{ctx: ctx, t: t, vars: vars, lim: limits.withDefaults()}
-	s.out.w = w
+	s.args = s.argsInline[:0]
+	s.out.buf = dst
 	s.out.max = s.lim.MaxOutputBytes
 	err := s.nodes(t.root)
 	if errors.Is(err, errStop) || errors.Is(err, errBreak) {
@@ -129,18 +208,35 @@ func (t *Template) Execute(ctx context.Context, w io.Writer, vars *Context, limi
 	if err == nil {
 		err = s.out.err
 	}
-	return err
+	out := s.out.buf
+	// A #define'd block rendered after the execution (a value kept by the
+	// host) captures into storage of its own, never into dst.
+	s.out.buf = nil
+	return out, err
 }
 
 // Render is Execute into a string.
 func (t *Template) Render(ctx context.Context, vars *Context, limits Limits) (string, error) {
-	var b strings.Builder
-	err := t.Execute(ctx, &b, vars, limits)
-	return b.String(), err
+	bp := outPool.Get().(*[]byte)
+	out, err := t.ExecuteAppend(ctx, (*bp)[:0], vars, limits)
+	str := string(out)
+	if cap(out) <= maxPooledOutput {
+		*bp = out[:0]
+		outPool.Put(bp)
+	}
+	return str, err
 }
 
+// outPool recycles output buffers of Execute and Render.
+var outPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+// maxPooledOutput is the largest output buffer kept for reuse.
+const maxPooledOutput = 64 << 10
+
+// outWriter is the output: bytes appended to buf, counted against max
+// (interpolated strings and captured blocks count too).
 type outWriter struct {
-	w       io.Writer
+	buf     []byte
 	n, max  int
 	err     error
 	scratch [32]byte
@@ -155,16 +251,21 @@ func (o *outWriter) WriteString(s string) (int, error) {
 		return 0, o.err
 	}
 	o.n += len(s)
-	n, err := io.WriteString(o.w, s)
-	if err != nil {
-		o.err = err
-	}
-	return n, err
+	o.buf = append(o.buf, s...)
+	return len(s), nil
 }
 
 func (o *outWriter) WriteByte(c byte) error {
-	o.scratch[0] = c
-	return o.writeBytes(o.scratch[:1])
+	if o.err != nil {
+		return o.err
+	}
+	if o.n+1 > o.max {
+		o.err = ErrOutputLimit
+		return o.err
+	}
+	o.n++
+	o.buf = append(o.buf, c)
+	return nil
 }
 
 func (o *outWriter) writeBytes(b []byte) error {
@@ -176,10 +277,13 @@ func (o *outWriter) writeBytes(b []byte) error {
 		return o.err
 	}
 	o.n += len(b)
-	if _, err := o.w.Write(b); err != nil {
-		o.err = err
-	}
-	return o.err
+	o.buf = append(o.buf, b...)
+	return nil
+}
+
+// writeDouble writes f as Java's Double.toString does.
+func (o *outWriter) writeDouble(f float64) {
+	_ = o.writeBytes(appendDouble(o.scratch[:0], f))
 }
 
 type state struct {
@@ -191,6 +295,9 @@ type state struct {
 	steps int
 	depth int
 	scope *foreachScope
+	// args is the stack of evaluated method arguments.
+	args       []any
+	argsInline [8]any
 }
 
 func (s *state) fail(at pos, cause error, format string, args ...any) error {
@@ -300,6 +407,8 @@ func (s *state) write(v any) error {
 		_, _ = s.out.WriteString(x)
 	case int64:
 		_ = s.out.writeBytes(strconv.AppendInt(s.out.scratch[:0], x, 10))
+	case float64:
+		s.out.writeDouble(x)
 	case *blockRef:
 		return x.render(s)
 	default:
@@ -586,12 +695,14 @@ func (b *blockRef) String() string {
 	return str
 }
 
-// capture runs f with the output redirected into a string.
+// capture runs f with its output taken out of the output as a string.
 func (s *state) capture(f func() error) (string, error) {
-	var b strings.Builder
-	saved := s.out.w
-	s.out.w = &b
+	start := len(s.out.buf)
 	err := f()
-	s.out.w = saved
-	return b.String(), err
+	if len(s.out.buf) < start { // cannot happen: captures nest
+		start = len(s.out.buf)
+	}
+	str := string(s.out.buf[start:])
+	s.out.buf = s.out.buf[:start]
+	return str, err
 }

@@ -30,6 +30,13 @@ func ParseJSON(s string) (any, error) {
 	return v, nil
 }
 
+// smallList is a List and the storage of its first items, made in one
+// allocation.
+type smallList struct {
+	l     List
+	items [4]any
+}
+
 type jsonParser struct {
 	s string
 	i int
@@ -63,7 +70,11 @@ func (p *jsonParser) value(depth int) (any, error) {
 	case c == '[':
 		return p.array(depth)
 	case c == '"':
-		return p.str()
+		str, err := p.str()
+		if err != nil {
+			return nil, err
+		}
+		return str, nil
 	case c == '-' || (c >= '0' && c <= '9'):
 		return p.number()
 	default:
@@ -111,7 +122,7 @@ func (p *jsonParser) object(depth int) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		m.Put(k.(string), v)
+		m.Put(k, v)
 		p.skipWS()
 		if p.i >= len(p.s) {
 			return nil, p.errf("unterminated object")
@@ -130,7 +141,9 @@ func (p *jsonParser) object(depth int) (any, error) {
 
 func (p *jsonParser) array(depth int) (any, error) {
 	p.i++
-	l := &List{JSON: true}
+	sl := &smallList{}
+	l := &sl.l
+	l.JSON, l.Items = true, sl.items[:0]
 	p.skipWS()
 	if p.i < len(p.s) && p.s[p.i] == ']' {
 		p.i++
@@ -191,7 +204,7 @@ func (p *jsonParser) number() (any, error) {
 	return f, nil
 }
 
-func (p *jsonParser) str() (any, error) {
+func (p *jsonParser) str() (string, error) {
 	p.i++
 	start := p.i
 	for p.i < len(p.s) {
@@ -205,7 +218,7 @@ func (p *jsonParser) str() (any, error) {
 			break
 		}
 		if c < 0x20 {
-			return nil, p.errf("control character in string")
+			return "", p.errf("control character in string")
 		}
 		p.i++
 	}
@@ -219,16 +232,16 @@ func (p *jsonParser) str() (any, error) {
 		case c == '\\':
 			var err error
 			if buf, err = p.escape(buf); err != nil {
-				return nil, err
+				return "", err
 			}
 		case c < 0x20:
-			return nil, p.errf("control character in string")
+			return "", p.errf("control character in string")
 		default:
 			buf = append(buf, c)
 			p.i++
 		}
 	}
-	return nil, p.errf("unterminated string")
+	return "", p.errf("unterminated string")
 }
 
 func (p *jsonParser) escape(buf []byte) ([]byte, error) {

@@ -842,7 +842,7 @@ func (p *parser) chain(r *refExpr) error {
 				if err != nil {
 					return err
 				}
-				r.chain = append(r.chain, accessor{p: at, kind: accMethod, name: name, args: args})
+				r.chain = append(r.chain, accessor{p: at, kind: accMethod, name: name, args: args, constArgs: literalArgs(args)})
 				continue
 			}
 			r.chain = append(r.chain, accessor{p: at, kind: accProp, name: name})

@@ -1,8 +1,11 @@
 package vtl
 
 import (
+	"bytes"
+	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Values seen by templates are plain Go values of a closed set of types,
@@ -26,7 +29,8 @@ type Object interface {
 	// Property returns the value of $obj.name, and false when the object
 	// has no such property (the reference then evaluates to null).
 	Property(name string) (any, bool)
-	// Call invokes $obj.name(args...). It returns handled=false when the
+	// Call invokes $obj.name(args...). args is only valid during the call
+	// and must not be modified. It returns handled=false when the
 	// object has no such method (the call then evaluates to null, as
 	// Velocity does); a non-nil error aborts rendering.
 	Call(name string, args []any) (result any, handled bool, err error)
@@ -57,7 +61,22 @@ const mapIndexThreshold = 12
 
 // NewMap returns an empty map with room for n entries.
 func NewMap(n int) *Map {
+	if n <= smallMapSize {
+		sm := &smallMap{}
+		sm.m.entries = sm.e[:0]
+		return &sm.m
+	}
 	return &Map{entries: make([]entry, 0, n)}
+}
+
+// smallMapSize is the room of maps made together with their entries.
+const smallMapSize = 4
+
+// smallMap is a Map and the storage of its first entries, made in one
+// allocation.
+type smallMap struct {
+	m Map
+	e [smallMapSize]entry
 }
 
 func (m *Map) find(k string) int {
@@ -280,15 +299,23 @@ func writeJava(b stringWriter, v any) {
 	case Object:
 		b.WriteString(x.String())
 	default:
-		b.WriteString(ToString(v))
+		if !writeNumber(b, v) {
+			b.WriteString(ToString(v))
+		}
 	}
 }
 
 // JSON returns v serialised as compact JSON the way json-smart writes it.
 func JSON(v any) string {
-	var b strings.Builder
-	writeJSON(&b, v)
-	return b.String()
+	bp := outPool.Get().(*[]byte)
+	o := outWriter{buf: (*bp)[:0], max: math.MaxInt}
+	writeJSON(&o, v)
+	str := string(o.buf)
+	if cap(o.buf) <= maxPooledOutput {
+		*bp = o.buf[:0]
+		outPool.Put(bp)
+	}
+	return str
 }
 
 func writeJSON(b stringWriter, v any) {
@@ -320,16 +347,39 @@ func writeJSON(b stringWriter, v any) {
 	case Object:
 		writeJSONString(b, x.String())
 	default:
-		b.WriteString(ToString(v))
+		if !writeNumber(b, v) {
+			b.WriteString(ToString(v))
+		}
 	}
 }
 
 const hexDigits = "0123456789ABCDEF"
 
-// writeJSONString escapes s as json-smart's default style does.
+// writeJSONString escapes s as json-smart's default style does. Runs of
+// characters that need no escaping are written at once; invalid UTF-8
+// bytes become U+FFFD.
 func writeJSONString(b stringWriter, s string) {
 	b.WriteByte('"')
-	for _, r := range s {
+	run := 0 // start of the pending run of unescaped bytes
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c < 0x7f && c != '"' && c != '\\' {
+			i++
+			continue
+		}
+		r, size := rune(c), 1
+		if c >= 0x80 {
+			r, size = utf8.DecodeRuneInString(s[i:])
+			if !(r == utf8.RuneError && size == 1) && !jsonEscaped(r) {
+				i += size
+				continue
+			}
+		}
+		if run < i {
+			b.WriteString(s[run:i])
+		}
+		i += size
+		run = i
 		switch {
 		case r == '"':
 			b.WriteString(`\"`)
@@ -345,47 +395,58 @@ func writeJSONString(b stringWriter, s string) {
 			b.WriteString(`\r`)
 		case r == '\t':
 			b.WriteString(`\t`)
-		case r < 0x20 || (r >= 0x7f && r <= 0x9f) || (r >= 0x2000 && r <= 0x20ff):
+		case jsonEscaped(r):
 			b.WriteString(`\u`)
 			for sh := 12; sh >= 0; sh -= 4 {
 				b.WriteByte(hexDigits[(r>>uint(sh))&0xf])
 			}
-		default:
-			if r < 0x80 {
-				b.WriteByte(byte(r))
-			} else {
-				b.WriteString(string(r))
-			}
+		default: // an invalid byte
+			b.WriteString(string(utf8.RuneError))
 		}
+	}
+	if run < len(s) {
+		b.WriteString(s[run:])
 	}
 	b.WriteByte('"')
 }
 
+// jsonEscaped reports whether json-smart writes r as \uXXXX.
+func jsonEscaped(r rune) bool {
+	return r < 0x20 || (r >= 0x7f && r <= 0x9f) || (r >= 0x2000 && r <= 0x20ff)
+}
+
 // FormatDouble formats f as Java's Double.toString does.
 func FormatDouble(f float64) string {
+	var b [32]byte
+	return string(appendDouble(b[:0], f))
+}
+
+// appendDouble appends f as Java's Double.toString writes it.
+func appendDouble(dst []byte, f float64) []byte {
 	switch {
 	case f != f:
-		return "NaN"
+		return append(dst, "NaN"...)
 	case f > 1.7976931348623157e308:
-		return "Infinity"
+		return append(dst, "Infinity"...)
 	case f < -1.7976931348623157e308:
-		return "-Infinity"
+		return append(dst, "-Infinity"...)
 	case f == 0:
 		if 1/f < 0 {
-			return "-0.0"
+			return append(dst, "-0.0"...)
 		}
-		return "0.0"
+		return append(dst, "0.0"...)
 	}
 	abs := f
 	if abs < 0 {
 		abs = -abs
 	}
 	if abs >= 1e-3 && abs < 1e7 {
-		s := strconv.FormatFloat(f, 'f', -1, 64)
-		if !strings.ContainsRune(s, '.') {
-			s += ".0"
+		start := len(dst)
+		dst = strconv.AppendFloat(dst, f, 'f', -1, 64)
+		if !bytes.Contains(dst[start:], []byte{'.'}) {
+			dst = append(dst, ".0"...)
 		}
-		return s
+		return dst
 	}
 	s := strconv.FormatFloat(f, 'e', -1, 64) // d.ddde±xx
 	mant, exp, _ := strings.Cut(s, "e")
@@ -400,5 +461,29 @@ func FormatDouble(f float64) string {
 	} else if len(exp) > 2 && exp[0] == '-' && exp[1] == '0' {
 		exp = "-" + strings.TrimLeft(exp[1:], "0")
 	}
-	return mant + "E" + exp
+	dst = append(dst, mant...)
+	dst = append(dst, 'E')
+	return append(dst, exp...)
+}
+
+// writeNumber writes an int64 or float64 as Java prints it, without an
+// intermediate string when b is the template output.
+func writeNumber(b stringWriter, v any) bool {
+	switch x := v.(type) {
+	case int64:
+		if o, ok := b.(*outWriter); ok {
+			_ = o.writeBytes(strconv.AppendInt(o.scratch[:0], x, 10))
+		} else {
+			b.WriteString(strconv.FormatInt(x, 10))
+		}
+	case float64:
+		if o, ok := b.(*outWriter); ok {
+			o.writeDouble(x)
+		} else {
+			b.WriteString(FormatDouble(x))
+		}
+	default:
+		return false
+	}
+	return true
 }

@@ -2,23 +2,37 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 )
 
-// buildFunctions builds examples/functions into dir and returns dir.
+var (
+	functionsOnce sync.Once
+	functionsDir  string
+	functionsErr  error
+)
+
+// buildFunctions builds examples/functions once per test binary, beside the
+// archway binary (removed by TestMain), and returns the directory.
 func buildFunctions(t *testing.T) string {
 	t.Helper()
-	dir := t.TempDir()
-	cmd := exec.Command("go", "build", "-o", dir+string(filepath.Separator), "../../examples/functions/...")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("building example functions: %v\n%s", err, out)
+	functionsOnce.Do(func() {
+		functionsDir = filepath.Join(filepath.Dir(binary), "functions")
+		cmd := exec.Command("go", "build", "-o", functionsDir+string(filepath.Separator), "../../examples/functions/...")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			functionsErr = fmt.Errorf("building example functions: %w\n%s", err, out)
+		}
+	})
+	if functionsErr != nil {
+		t.Fatal(functionsErr)
 	}
-	return dir
+	return functionsDir
 }
 
 const lambdaAPI = `openapi: 3.0.1

@@ -26,9 +26,12 @@ type param struct {
 }
 
 type compiled struct {
-	info        apigw.GatewayResponseInfo
-	status      int  // 0 when neither the type nor its customisation sets one
-	customised  bool // status comes from the definition, not AWS's default
+	info       apigw.GatewayResponseInfo
+	status     int  // 0 when neither the type nor its customisation sets one
+	customised bool // status comes from the definition, not AWS's default
+	// awsTemplate is true when neither the type nor its DEFAULT_4XX/5XX
+	// parent sets templates, so AWS's own default body applies.
+	awsTemplate bool
 	contentType string
 	tmpl        *Template
 	params      []param
@@ -57,7 +60,7 @@ func Compile(custom map[apigw.GatewayResponseType]*apigw.GatewayResponse) (*Set,
 	s := &Set{byType: map[apigw.GatewayResponseType]*compiled{}}
 	for _, gr := range apigw.EffectiveGatewayResponses(custom) {
 		info, _ := apigw.LookupGatewayResponseType(gr.ResponseType)
-		c := &compiled{info: info, customised: statusCustomised(custom, info)}
+		c := &compiled{info: info, customised: statusCustomised(custom, info), awsTemplate: !templatesCustomised(custom, info)}
 		n, err := parseStatus(gr.ResponseType, gr.StatusCode)
 		if err != nil {
 			return nil, err
@@ -97,6 +100,16 @@ func statusCustomised(custom map[apigw.GatewayResponseType]*apigw.GatewayRespons
 	}
 	gr, ok := custom[info.Parent]
 	return ok && gr != nil && gr.StatusCode != ""
+}
+
+// templatesCustomised reports whether the definition sets the templates of
+// this type, itself or through DEFAULT_4XX/DEFAULT_5XX.
+func templatesCustomised(custom map[apigw.GatewayResponseType]*apigw.GatewayResponse, info apigw.GatewayResponseInfo) bool {
+	if gr, ok := custom[info.Type]; ok && gr != nil {
+		return true
+	}
+	gr, ok := custom[info.Parent]
+	return info.Parent != "" && ok && gr != nil && len(gr.ResponseTemplates) > 0
 }
 
 func pickTemplate(tmpls map[string]string) (string, *Template) {
@@ -178,7 +191,13 @@ func (s *Set) Render(err *diag.Error, v Vars) Response {
 		status = 500
 	}
 	var b strings.Builder
-	c.tmpl.Render(&b, v)
+	if info.MessageKey != "" && c.awsTemplate {
+		// AWS's own body for this cause, e.g. an authorizer's deny:
+		// {"Message":"User is not authorized to access this resource"}.
+		b.WriteString(`{"` + info.MessageKey + `":` + MessageString(info) + `}`)
+	} else {
+		c.tmpl.Render(&b, v)
+	}
 	h := make(http.Header, 4+len(c.params))
 	h["Content-Type"] = []string{c.contentType}
 	for _, p := range c.params {

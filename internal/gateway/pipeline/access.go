@@ -8,6 +8,9 @@ import (
 // the caller. It fills $context.authorizer.*, $context.identity.* and the
 // requestContext of Lambda proxy events.
 type Auth struct {
+	// Authorizer names the Lambda or Cognito authorizer that admitted the
+	// request; "" when none ran ($context.authorizer is then empty).
+	Authorizer string
 	// PrincipalID is the principalId a Lambda authorizer returned, or the
 	// subject of a verified token.
 	PrincipalID string

@@ -128,6 +128,33 @@ func (x *Exchange) Context(name string) string {
 		return r.SourceIP
 	case "identity.userAgent":
 		return r.UserAgent
+	case "identity.apiKey":
+		// Logs never show a key in clear: the execution-log form, every
+		// character but the last four as '*' (docs/limits.md).
+		if x.Auth != nil && x.Auth.APIKey != "" {
+			return MaskAPIKey(x.Auth.APIKey)
+		}
+		return ""
+	case "identity.apiKeyId":
+		if x.Auth != nil {
+			return x.Auth.APIKeyID
+		}
+		return ""
+	case "identity.accessKey", "identity.accountId", "identity.caller", "identity.user", "identity.userArn":
+		if x.Auth == nil {
+			return ""
+		}
+		switch name {
+		case "identity.accessKey":
+			return x.Auth.AccessKey
+		case "identity.accountId":
+			return x.Auth.AccountID
+		case "identity.caller":
+			return x.Auth.Caller
+		case "identity.user":
+			return x.Auth.User
+		}
+		return x.Auth.UserARN
 	case "domainName":
 		return x.Req.Host
 	case "domainPrefix":
@@ -168,6 +195,9 @@ func (x *Exchange) Context(name string) string {
 	}
 	if strings.HasPrefix(name, "error.") {
 		return x.errorContext(name[len("error."):])
+	}
+	if a, ok := strings.CutPrefix(name, "authorizer."); ok {
+		return x.authorizerContext(a)
 	}
 	return ""
 }
@@ -219,4 +249,13 @@ func itoaOrDash(n int) string {
 func SetIDs(h http.Header, x *Exchange) {
 	h["x-amzn-RequestId"] = []string{x.Rec.RequestID}
 	h["x-amz-apigw-id"] = []string{x.Rec.ExtendedRequestID}
+}
+
+// MaskAPIKey renders an API key as logs show it: every character but the
+// last four replaced by '*'.
+func MaskAPIKey(v string) string {
+	if len(v) <= 4 {
+		return strings.Repeat("*", len(v))
+	}
+	return strings.Repeat("*", len(v)-4) + v[len(v)-4:]
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/archway-gw/archway/internal/apigw"
 	"github.com/archway-gw/archway/internal/diag"
+	"github.com/archway-gw/archway/internal/exec"
 	"github.com/archway-gw/archway/internal/lambda"
 )
 
@@ -37,6 +38,14 @@ type lambdaTarget struct {
 	static bool
 	name   string // the function name, when static
 	arn    string // the function ARN, when static
+	// srcPrefix and srcSuffix frame the stage in the execute-api source
+	// ARN the invoke presents to the function's resource-based policy.
+	srcPrefix, srcSuffix string
+}
+
+// sourceARN is the execute-api ARN of this method on stage.
+func (t *lambdaTarget) sourceARN(stage string) string {
+	return t.srcPrefix + stage + t.srcSuffix
 }
 
 const lambdaPathPrefix = "path/2015-03-31/functions/"
@@ -134,6 +143,8 @@ func compileLambda(m *Method, in *apigw.Integration, warn func(string, string)) 
 	if !ok {
 		return false
 	}
+	t.srcPrefix = lambda.ExecuteAPIARNPrefix(t.region, defaultLambdaAccount, m.APIID)
+	t.srcSuffix = lambda.ExecuteAPIARNSuffix(m.HTTPMethod, m.ResourcePath)
 	m.lambda = t
 	m.needsBody = true
 	if m.Type == apigw.IntegrationAWSProxy && m.backendVerb != "POST" && m.Fail == nil {
@@ -144,8 +155,9 @@ func compileLambda(m *Method, in *apigw.Integration, warn func(string, string)) 
 }
 
 // invokeLambda invokes the method's function with payload, recording the
-// endpoint request, and classifies a rejected or timed-out invoke.
-func (m *Method) invokeLambda(ctx context.Context, x *Exchange, payload []byte) (*lambda.Result, string, error) {
+// endpoint request, and classifies a rejected or timed-out invoke. typ is
+// the invocation type ("" is RequestResponse).
+func (m *Method) invokeLambda(ctx context.Context, x *Exchange, payload []byte, typ lambda.InvocationType) (*lambda.Result, string, error) {
 	name, arn, err := m.lambda.resolve(x.Stage.Variables)
 	rec := x.Rec
 	rec.EndpointURI = m.lambda.endpoint(arn)
@@ -155,6 +167,9 @@ func (m *Method) invokeLambda(ctx context.Context, x *Exchange, payload []byte) 
 	}
 	if x.Trace {
 		rec.EndpointHeaders = nil
+		if typ != "" {
+			rec.EndpointHeaders = append(rec.EndpointHeaders, exec.KV{Key: lambda.HeaderInvocationType, Value: string(typ)})
+		}
 	}
 	if m.backend == nil || m.backend.Lambda == nil {
 		rec.EndpointSent = true
@@ -165,7 +180,8 @@ func (m *Method) invokeLambda(ctx context.Context, x *Exchange, payload []byte) 
 	defer cancel()
 	rec.EndpointSent = true
 	rec.IntegrationStart = time.Now()
-	res, err := m.backend.Lambda.Invoke(ictx, name, payload, lambda.InvokeOptions{RequestID: reqID, TraceID: traceID(x)})
+	src := m.lambda.sourceARN(x.Stage.Name)
+	res, err := m.backend.Lambda.Invoke(ictx, name, payload, lambda.InvokeOptions{RequestID: reqID, TraceID: traceID(x), SourceARN: src, InvocationType: typ})
 	rec.IntegrationEnd = time.Now()
 	if err == nil {
 		rec.IntegrationReceived = true
@@ -180,6 +196,9 @@ func (m *Method) invokeLambda(ctx context.Context, x *Exchange, payload []byte) 
 		rec.EndpointRespBody, rec.EndpointRespBodyKept = se.Body(), true
 		cause := diag.LambdaInvokeRejected
 		switch {
+		case errors.Is(se, lambda.ErrAccessDenied):
+			return nil, name, explain(diag.Wrap(diag.PhaseIntegration, diag.LambdaPermissionDenied, err,
+				fmt.Sprintf("function %s: no statement of its resource-based policy lets %s invoke it from %s; fix: %s", name, lambda.APIGatewayPrincipal, src, lambda.AddPermissionCommand(name, src))))
 		case errors.Is(se, lambda.ErrResourceNotFound):
 			cause = diag.LambdaNotFound
 		case errors.Is(se, lambda.ErrTooManyRequests):
@@ -262,7 +281,17 @@ func (m *Method) serveLambdaAWS(ctx context.Context, x *Exchange) (*Response, er
 	if err != nil {
 		return nil, err
 	}
-	res, name, err := m.invokeLambda(ctx, x, body)
+	// integration.request.header.X-Amz-Invocation-Type ('Event' or
+	// method.request.header.InvocationType) chooses the invocation type, as
+	// on AWS: Event answers at once with Lambda's 202 and an empty body,
+	// which the default integration response maps.
+	var typ lambda.InvocationType
+	if len(m.reqMaps) > 0 {
+		if v := m.mapRequest(x).header.Get(lambda.HeaderInvocationType); v != "" {
+			typ = lambda.InvocationType(v)
+		}
+	}
+	res, name, err := m.invokeLambda(ctx, x, body, typ)
 	if err != nil {
 		return nil, err
 	}

@@ -39,22 +39,25 @@ type ProxyEventV1 struct {
 
 // ProxyRequestContext is the requestContext of a REST proxy event.
 type ProxyRequestContext struct {
-	AccountID         string        `json:"accountId"`
-	APIID             string        `json:"apiId"`
-	DeploymentID      string        `json:"deploymentId"`
-	DomainName        string        `json:"domainName"`
-	DomainPrefix      string        `json:"domainPrefix"`
-	ExtendedRequestID string        `json:"extendedRequestId"`
-	HTTPMethod        string        `json:"httpMethod"`
-	Identity          ProxyIdentity `json:"identity"`
-	Path              string        `json:"path"`
-	Protocol          string        `json:"protocol"`
-	RequestID         string        `json:"requestId"`
-	RequestTime       string        `json:"requestTime"`
-	RequestTimeEpoch  int64         `json:"requestTimeEpoch"`
-	ResourceID        string        `json:"resourceId"`
-	ResourcePath      string        `json:"resourcePath"`
-	Stage             string        `json:"stage"`
+	AccountID string `json:"accountId"`
+	APIID     string `json:"apiId"`
+	// Authorizer is what an authorizer returned (principalId and context,
+	// or claims); absent when the method has no authorizer.
+	Authorizer        json.RawMessage `json:"authorizer,omitempty"`
+	DeploymentID      string          `json:"deploymentId"`
+	DomainName        string          `json:"domainName"`
+	DomainPrefix      string          `json:"domainPrefix"`
+	ExtendedRequestID string          `json:"extendedRequestId"`
+	HTTPMethod        string          `json:"httpMethod"`
+	Identity          ProxyIdentity   `json:"identity"`
+	Path              string          `json:"path"`
+	Protocol          string          `json:"protocol"`
+	RequestID         string          `json:"requestId"`
+	RequestTime       string          `json:"requestTime"`
+	RequestTimeEpoch  int64           `json:"requestTimeEpoch"`
+	ResourceID        string          `json:"resourceId"`
+	ResourcePath      string          `json:"resourcePath"`
+	Stage             string          `json:"stage"`
 }
 
 // ProxyIdentity is requestContext.identity; fields without a value are null.
@@ -71,6 +74,9 @@ type ProxyIdentity struct {
 	User                          *string `json:"user"`
 	UserAgent                     *string `json:"userAgent"`
 	UserArn                       *string `json:"userArn"`
+	// APIKey and APIKeyID are set for methods that required an API key.
+	APIKey   *string `json:"apiKey,omitempty"`
+	APIKeyID *string `json:"apiKeyId,omitempty"`
 }
 
 // request headers that never reach a proxy Lambda (recorded on a REGIONAL
@@ -85,10 +91,28 @@ var dropProxyEventHeaders = map[string]bool{
 
 // BuildProxyEventV1 builds the REST proxy event of the exchange.
 func (m *Method) BuildProxyEventV1(x *Exchange) *ProxyEventV1 {
+	ev := ProxyEventBase(x, m.ResourcePath)
+	r := x.Req
+	if len(x.Body) > 0 {
+		var s string
+		if m.binary.Match(r.Header.Get("Content-Type")) {
+			s = base64.StdEncoding.EncodeToString(x.Body)
+			ev.IsBase64Encoded = true
+		} else {
+			s = string(bytes.ToValidUTF8(x.Body, []byte("\uFFFD")))
+		}
+		ev.Body = &s
+	}
+	return ev
+}
+
+// ProxyEventBase builds the REST proxy event of the exchange without its
+// body: what a Lambda proxy integration and a REQUEST authorizer both see.
+func ProxyEventBase(x *Exchange, resourcePath string) *ProxyEventV1 {
 	r := x.Req
 	rec := x.Rec
 	ev := &ProxyEventV1{
-		Resource:   m.ResourcePath,
+		Resource:   resourcePath,
 		Path:       collapseSlashes(rec.Path),
 		HTTPMethod: r.Method,
 	}
@@ -156,23 +180,13 @@ func (m *Method) BuildProxyEventV1(x *Exchange) *ProxyEventV1 {
 			ev.PathParameters = map[string]string{}
 		}
 		v := p.Value
-		if strings.HasSuffix(m.ResourcePath, "+}") {
+		if strings.HasSuffix(resourcePath, "+}") {
 			v = strings.Trim(collapseSlashes(v), "/")
 		}
 		ev.PathParameters[p.Name] = v
 	}
 	if x.Stage != nil && len(x.Stage.Variables) > 0 {
 		ev.StageVariables = x.Stage.Variables
-	}
-	if len(x.Body) > 0 {
-		var s string
-		if m.binary.Match(r.Header.Get("Content-Type")) {
-			s = base64.StdEncoding.EncodeToString(x.Body)
-			ev.IsBase64Encoded = true
-		} else {
-			s = string(bytes.ToValidUTF8(x.Body, []byte("\uFFFD")))
-		}
-		ev.Body = &s
 	}
 	host := r.Host
 	prefix, _, _ := strings.Cut(host, ".")
@@ -184,6 +198,7 @@ func (m *Method) BuildProxyEventV1(x *Exchange) *ProxyEventV1 {
 	ev.RequestContext = ProxyRequestContext{
 		AccountID:         "000000000000",
 		APIID:             x.APIID,
+		Authorizer:        x.Auth.proxyAuthorizer(),
 		DeploymentID:      shortID("deployment", x.APIID, rec.Stage),
 		DomainName:        host,
 		DomainPrefix:      prefix,
@@ -195,9 +210,14 @@ func (m *Method) BuildProxyEventV1(x *Exchange) *ProxyEventV1 {
 		RequestID:         rec.RequestID,
 		RequestTime:       rec.Start.UTC().Format("02/Jan/2006:15:04:05 -0700"),
 		RequestTimeEpoch:  rec.Start.UnixMilli(),
-		ResourceID:        shortID("resource", x.APIID, m.ResourcePath),
-		ResourcePath:      m.ResourcePath,
+		ResourceID:        shortID("resource", x.APIID, resourcePath),
+		ResourcePath:      resourcePath,
 		Stage:             rec.Stage,
+	}
+	if x.Auth != nil && x.Auth.APIKey != "" {
+		// The key the request was matched with, in clear, as AWS passes it.
+		k, id := x.Auth.APIKey, x.Auth.APIKeyID
+		ev.RequestContext.Identity.APIKey, ev.RequestContext.Identity.APIKeyID = &k, &id
 	}
 	return ev
 }
@@ -237,7 +257,7 @@ func (m *Method) serveLambdaProxy(ctx context.Context, x *Exchange) (*Response, 
 	if err != nil {
 		return nil, diag.Wrap(diag.PhaseIntegrationRequest, diag.InternalError, err, "encoding the proxy event")
 	}
-	res, name, err := m.invokeLambda(ctx, x, payload)
+	res, name, err := m.invokeLambda(ctx, x, payload, "")
 	if err != nil {
 		return nil, err
 	}

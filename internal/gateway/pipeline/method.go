@@ -132,10 +132,15 @@ var remappedMethodResponse = map[string]bool{
 // Serve runs the method. For HTTP_PROXY it writes the response to w itself
 // and returns (nil, nil); otherwise it returns the method response to write.
 func (m *Method) Serve(ctx context.Context, x *Exchange, w http.ResponseWriter) (*Response, error) {
-	for _, g := range m.Guards {
-		if err := g.Check(ctx, x); err != nil {
-			return nil, err
+	if len(m.Guards) > 0 {
+		x.Rec.AuthStart = time.Now()
+		for _, g := range m.Guards {
+			if err := g.Check(ctx, x); err != nil {
+				x.Rec.AuthEnd = time.Now()
+				return nil, err
+			}
 		}
+		x.Rec.AuthEnd = time.Now()
 	}
 	if m.Validator != nil {
 		if err := m.Validator.Check(ctx, x); err != nil {
@@ -371,6 +376,9 @@ var bufPool = sync.Pool{New: func() any {
 func (m *Method) gatewayHeaders(req *http.Request, x *Exchange) {
 	req.Header["X-Amzn-Apigateway-Api-Id"] = []string{m.APIID}
 	req.Header["X-Amzn-Trace-Id"] = []string{traceID(x)}
+	if tc := x.Rec.Trace; tc != nil {
+		req.Header["Traceparent"] = []string{tc.TraceParent}
+	}
 }
 
 // applyHeaders sets the mapped headers on the endpoint request; a mapped
@@ -385,8 +393,12 @@ func (mr *mappedRequest) applyHeaders(req *http.Request) {
 	}
 }
 
-// traceID is the X-Amzn-Trace-Id of the exchange, made once.
+// traceID is the X-Amzn-Trace-Id of the exchange, made once; the trace
+// context's when tracing is on.
 func traceID(x *Exchange) string {
+	if tc := x.Rec.Trace; tc != nil {
+		return tc.AmznTraceID
+	}
 	if x.traceID == "" {
 		id := x.Rec.RequestID
 		var b strings.Builder

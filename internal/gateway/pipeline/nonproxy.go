@@ -54,6 +54,9 @@ func (m *Method) serveHTTP(ctx context.Context, x *Exchange) (*Response, error) 
 	mr.applyHeaders(req)
 	req.Header["X-Amzn-Apigateway-Api-Id"] = []string{m.APIID}
 	req.Header["X-Amzn-Trace-Id"] = []string{traceID(x)}
+	if tc := x.Rec.Trace; tc != nil {
+		req.Header["Traceparent"] = []string{tc.TraceParent}
+	}
 	if x.Trace {
 		x.Rec.EndpointHeaders = headerKVs(req.Header)
 	}

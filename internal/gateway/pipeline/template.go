@@ -69,19 +69,14 @@ func (t *Template) Render(ctx context.Context, x *Exchange, body []byte) (string
 
 // mappingInput builds what a template sees from the exchange. The method
 // request's parameters, headers, stage variables and AWS context are
-// gathered once per exchange and shared by its templates; only the body and
-// the overrides differ between them.
+// gathered once per exchange, and only when a template reads them (see
+// templateSource); they are shared by the exchange's templates: only the
+// body and the overrides differ between them.
 func (x *Exchange) mappingInput(body []byte) *mapping.Input {
 	if x.tmplBase == nil {
-		if x.tmplCtx == nil {
-			x.tmplCtx = x.requestContext()
-		}
 		base := &mapping.Input{
-			PathParams:     make([]mapping.Param, 0, len(x.Params)),
-			QueryParams:    queryParams(x.Req.URL.RawQuery),
-			Headers:        mapping.TemplateHeaders(headerParams(x.Req.Header)),
-			StageVariables: stageParams(x.Stage),
-			Context:        x.tmplCtx,
+			PathParams: make([]mapping.Param, 0, len(x.Params)),
+			Source:     &templateSource{x: x},
 		}
 		for _, p := range x.Params {
 			base.PathParams = append(base.PathParams, mapping.Param{Name: p.Name, Value: p.Value})
@@ -92,6 +87,48 @@ func (x *Exchange) mappingInput(body []byte) *mapping.Input {
 	in.Body = body
 	in.Overrides = x.Overrides
 	return &in
+}
+
+// templateSource gathers, on first use, the parts of the template input
+// that cost something to build: the query string, the headers (sorted,
+// without those API Gateway hides), the stage variables and $context.
+type templateSource struct {
+	x                     *Exchange
+	query, headers, stage []mapping.Param
+	queryDone, headerDone bool
+	stageDone             bool
+}
+
+// QueryParams implements mapping.Source.
+func (s *templateSource) QueryParams() []mapping.Param {
+	if !s.queryDone {
+		s.query, s.queryDone = queryParams(s.x.Req.URL.RawQuery), true
+	}
+	return s.query
+}
+
+// Headers implements mapping.Source.
+func (s *templateSource) Headers() []mapping.Param {
+	if !s.headerDone {
+		s.headers, s.headerDone = mapping.TemplateHeaders(headerParams(s.x.Req.Header)), true
+	}
+	return s.headers
+}
+
+// StageVariables implements mapping.Source.
+func (s *templateSource) StageVariables() []mapping.Param {
+	if !s.stageDone {
+		s.stage, s.stageDone = stageParams(s.x.Stage), true
+	}
+	return s.stage
+}
+
+// Context implements mapping.Source.
+func (s *templateSource) Context() *mapping.RequestContext {
+	if s.x.tmplCtx == nil {
+		s.x.tmplCtx = s.x.requestContext()
+	}
+	return s.x.tmplCtx
 }
 
 func (x *Exchange) requestContext() *mapping.RequestContext {
@@ -111,6 +148,10 @@ func (x *Exchange) requestContext() *mapping.RequestContext {
 		DomainName:        x.Context("domainName"),
 		APIID:             x.APIID,
 		Identity:          mapping.Identity{SourceIP: r.SourceIP, UserAgent: r.UserAgent},
+	}
+	if x.Auth != nil {
+		x.Auth.identity(&c.Identity)
+		c.Authorizer = x.Auth.authorizerMap()
 	}
 	if x.Err != nil {
 		info := x.Err.Info()
