@@ -11,6 +11,13 @@ Subcommands (all print to stdout):
                              "Non-2xx or 3xx responses" count from wrk's text
   summary JSONL              the summary table of one result file; also
                              appends a {"type":"summary"} line to it
+  ratios JSONL               per repetition, each target's throughput ÷ the
+                             reference's (ref_nginx: in s2 and s3 Archway's
+                             own baseline) and its CPU-cost ratio: the
+                             reference's server CPU per request (gateway +
+                             origin) ÷ the target's (gateway + origin + any
+                             server it needs, e.g. redis-server); then the
+                             median (min–max) and the load average
 Only the standard library is used.
 """
 
@@ -225,7 +232,7 @@ def cmd_summary(path):
               "(errors or achieved < 95%): its latency there is an overloaded queue, not added latency. Lower VEGETA_RATE.")
     if len(reps) < 5:
         print(f"\nnote: {len(reps)} repetition(s); BENCH.md asks for at least 5 before quoting a ratio.")
-    if run["duration"] != "10s" or run["vegeta_duration"] != "30s":
+    if run["duration"] != "10s" or run["vegeta_duration"] not in ("30s", "0s"):
         print(f"note: durations {run['duration']} / {run['vegeta_duration']} are not the method's 10s / 30s: smoke numbers.")
 
     summary = {"type": "summary", "run_id": run["run_id"], "reps": len(reps), "targets": {}}
@@ -236,6 +243,62 @@ def cmd_summary(path):
                                   for k, v in r.items()}
     with open(path, "a") as f:
         f.write(json.dumps(summary) + "\n")
+
+
+def cmd_ratios(path):
+    run, tp = None, {}
+    for line in open(path):
+        line = line.strip()
+        if not line:
+            continue
+        r = json.loads(line)
+        if r.get("type") == "run":
+            run = r
+        elif r.get("type") == "throughput":
+            tp.setdefault(r["rep"], {})[r["target"]] = r
+    if run is None:
+        sys.exit(f"ratios: no run record in {path}")
+    ref = run["ref_nginx"]
+    others = [t for t in run["targets"] if t not in (ref, run["ref_direct"])]
+
+    def cost(r):
+        parts = [r.get("cpu_us_per_req"), r.get("origin_cpu_us_per_req")]
+        parts += [v for k, v in r.items() if k.endswith("_cpu_us_per_req") and k not in ("cpu_us_per_req", "origin_cpu_us_per_req")]
+        return None if any(p is None for p in parts) else sum(parts)
+
+    hdr = ["rep", "load 1m", f"{ref} req/s"] + [f"{t} ×" for t in others] + [f"{t} CPU-cost ×" for t in others]
+    rows, thr, cpu = [hdr], {t: [] for t in others}, {t: [] for t in others}
+    loads = []
+    for rep in sorted(tp):
+        a = tp[rep]
+        if ref not in a:
+            continue
+        la = [float(x) for t in a.values() for x in t.get("loadavg", [])[:1]]
+        loads += la
+        row = [str(rep), f"{min(la):.1f}–{max(la):.1f}" if la else "-", f"{a[ref]['rps']:.0f}"]
+        cells = []
+        for t in others:
+            if t in a and a[ref]["rps"]:
+                v = a[t]["rps"] / a[ref]["rps"]
+                thr[t].append(v)
+                row.append(f"{v:.2f}")
+            else:
+                row.append("-")
+            cr, ct = cost(a[ref]), cost(a[t]) if t in a else None
+            if cr and ct:
+                cpu[t].append(cr / ct)
+                cells.append(f"{cr / ct:.2f}")
+            else:
+                cells.append("-")
+        rows.append(row + cells)
+    rows.append(["median (min–max)", f"{min(loads):.1f}–{max(loads):.1f}" if loads else "-", ""]
+                + [fmt_range(thr[t]) for t in others] + [fmt_range(cpu[t]) for t in others])
+    widths = [max(len(r[i]) for r in rows) for i in range(len(hdr))]
+    print(f"{run['scenario']} {run['mode']} {run['duration']} × {len(tp)} rep(s), reference {ref}; {path}")
+    for i, r in enumerate(rows):
+        print("  ".join(c.rjust(widths[j]) for j, c in enumerate(r)))
+        if i == 0:
+            print("  ".join("-" * w for w in widths))
 
 
 def main():
@@ -250,6 +313,8 @@ def main():
         cmd_wrk(args[0])
     elif cmd == "summary":
         cmd_summary(args[0])
+    elif cmd == "ratios":
+        cmd_ratios(args[0])
     else:
         sys.exit(__doc__)
 

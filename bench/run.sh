@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
 # bench/run.sh SCENARIO MODE REPS DURATION
 #   SCENARIO  s0 (mock floor) | s1 (pass-through)
+#             | s2 (API key + usage plan + cached Lambda authorizer, memory and
+#               Redis limiters, against Archway pass-through; issue 5)
+#             | s3 (metrics scraped every second + access log to a file +
+#               request store, against the same config with them off; issue 6)
 #   MODE      pinned (servers on CPU 1, load generator on CPU 0, GOMAXPROCS=1)
 #             | free (no pinning, defaults)
 #   REPS      repetitions; targets are shuffled in every repetition
 #   DURATION  wrk duration per target, e.g. 10s
 # Environment:
-#   VEGETA_DURATION  open-loop duration per target (default 30s; shorter for smoke runs)
+#   VEGETA_DURATION  open-loop duration per target (default 30s; 0s skips the
+#                    latency phase, the default for s2 and s3)
+#   S2_ACCOUNT_THROTTLE  s2: on (AWS's 10000,5000 account bucket in the measured
+#                    configs; the default) or off (--account-throttle off)
 #   VEGETA_RATE      fixed open-loop rate in req/s instead of 50% of nginx's max
 #   WARMUP           wrk warm-up per target before each measurement (default 2s)
 #   PORT_BASE        first of 8 consecutive loopback ports (default 19100)
@@ -15,17 +22,19 @@
 # See bench/README.md. Writes bench/results/<date>-<scenario>-<mode>.jsonl.
 set -euo pipefail
 
-usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 [ $# -eq 4 ] || usage
 SCENARIO=$1 MODE=$2 REPS=$3 DURATION=$4
-case $SCENARIO in s0|s1) ;; *) usage ;; esac
+case $SCENARIO in s0|s1|s2|s3) ;; *) usage ;; esac
 case $MODE in pinned|free) ;; *) usage ;; esac
 [[ $REPS =~ ^[1-9][0-9]*$ ]] || usage
 [[ $DURATION =~ ^[1-9][0-9]*s$ ]] || { echo "DURATION must be like 10s" >&2; exit 2; }
-VEGETA_DURATION=${VEGETA_DURATION:-30s}
+case $SCENARIO in s2|s3) VEGETA_DURATION=${VEGETA_DURATION:-0s} ;; *) VEGETA_DURATION=${VEGETA_DURATION:-30s} ;; esac
+S2_ACCOUNT_THROTTLE=${S2_ACCOUNT_THROTTLE:-on}
+case $S2_ACCOUNT_THROTTLE in on|off) ;; *) echo "S2_ACCOUNT_THROTTLE must be on or off" >&2; exit 2 ;; esac
 VEGETA_RATE=${VEGETA_RATE:-}
 [ -z "$VEGETA_RATE" ] || [[ $VEGETA_RATE =~ ^[1-9][0-9]*$ ]] || { echo "VEGETA_RATE must be a number of req/s" >&2; exit 2; }
-[[ $VEGETA_DURATION =~ ^[1-9][0-9]*s$ ]] || { echo "VEGETA_DURATION must be like 30s" >&2; exit 2; }
+[[ $VEGETA_DURATION =~ ^[0-9]+s$ ]] || { echo "VEGETA_DURATION must be like 30s (0s: no latency phase)" >&2; exit 2; }
 WARMUP=${WARMUP:-2s}
 PORT_BASE=${PORT_BASE:-19100}
 
@@ -70,8 +79,9 @@ trap 'exit 130' INT TERM
 # ---------------------------------------------------------------- ports
 P_ORIGIN=$((PORT_BASE + 1)) P_NGINX=$((PORT_BASE + 2)) P_NGINX200=$((PORT_BASE + 3))
 P_HAPROXY=$((PORT_BASE + 4)) P_CADDY=$((PORT_BASE + 5)) P_HTTPUTIL=$((PORT_BASE + 6))
-P_ARCHWAY=$((PORT_BASE + 7))
-for p in $(seq $((PORT_BASE + 1)) $((PORT_BASE + 7))); do
+P_ARCHWAY=$((PORT_BASE + 7)) P_ARCHWAY2=$((PORT_BASE + 8)) P_ARCHWAY3=$((PORT_BASE + 9))
+P_REDIS=$((PORT_BASE + 10)) P_ADMIN=$((PORT_BASE + 11))
+for p in $(seq $((PORT_BASE + 1)) $((PORT_BASE + 11))); do
 	if ss -Hltn "sport = :$p" | grep -q .; then die "port $p is in use (set PORT_BASE)"; fi
 done
 
@@ -80,6 +90,12 @@ log "building into $TMP/bin"
 mkdir -p "$TMP/bin"
 (cd "$ROOT" && go build -o "$TMP/bin/origin" ./bench/origin && go build -o "$TMP/bin/httputilproxy" ./bench/httputilproxy) \
 	|| die "building bench helpers"
+if [ "$SCENARIO" = s2 ]; then
+	# The authorizer is a real aws-lambda-go function, run by Archway's local
+	# Lambda service as it would run any function.
+	(cd "$ROOT" && go build -o "$TMP/bin/authorizer" ./examples/functions/authorizer) || die "building the authorizer function"
+	command -v redis-server >/dev/null 2>&1 || die "redis-server not found (apt-get install -y redis-server)"
+fi
 if [ -n "${ARCHWAY_BIN:-}" ]; then
 	cp "$ARCHWAY_BIN" "$TMP/bin/archway"
 else
@@ -191,15 +207,102 @@ done = function(summary, latency, requests)
 end
 EOF
 
+# S2: one archway.yaml per limiter backend, each with its own data dir holding
+# an API key and a usage plan made by the CLI, as a user would. The plan's
+# limits are far above what a run sends, so nothing is throttled (any 429 fails
+# the run); the authorizer caches its result for 300 s.
+S2_KEY=bench-key-0123456789abcdefghij
+S2_AUTH=allow-all
+S2_ACC_YAML=""
+[ "$S2_ACCOUNT_THROTTLE" = on ] || S2_ACC_YAML="  account: {rateLimit: -1}"
+s2_config() { # name backend-yaml
+	local d=$TMP/$1
+	mkdir -p "$d/data"
+	cat >"$d/archway.yaml" <<YAML
+# S2 $1: API key + usage plan + cached TOKEN authorizer (bench/defs/s2-limits.yaml)
+listen: 127.0.0.1:$3
+executionLog: off
+accessLog: off
+dataDir: $d/data
+limits:
+$2
+$S2_ACC_YAML
+apis:
+  - id: bench
+    definition: $BENCH/defs/s2-limits.yaml
+    vars: {origin: "http://127.0.0.1:$P_ORIGIN"}
+    stages:
+      - name: dev
+        loggingLevel: "OFF"
+        accessLogFormat: ""
+functions:
+  - name: auth
+    command: [$TMP/bin/authorizer]
+YAML
+	"$TMP/bin/archway" keys create --data-dir "$d/data" --name bench --value "$S2_KEY" >"$d/key.json" || die "keys create ($1)"
+	"$TMP/bin/archway" usage-plans create --data-dir "$d/data" --name bench --api-stage bench:dev \
+		--rate 1000000 --burst 1000000 --quota-limit 1000000000 --quota-period DAY >"$d/plan.json" || die "usage-plans create ($1)"
+	"$TMP/bin/archway" usage-plans add-key --data-dir "$d/data" bench bench >/dev/null || die "usage-plans add-key ($1)"
+}
+# S3: the same pass-through route twice. "off": no admin listener, no store, no
+# access log. "on": admin listener with /metrics (scraped every second for the
+# whole run), JSON access log appended to a file, request store on SQLite with
+# successes sampled at 10% (errors are always stored). Both log errors only
+# to a file (nothing is written: every response is 200).
+s3_config() { # name port extra-yaml accessLog accessLogFormat
+	local d=$TMP/$1
+	mkdir -p "$d/data"
+	cat >"$d/archway.yaml" <<YAML
+# S3 $1 (bench/defs/s1-proxy.yaml)
+listen: 127.0.0.1:$2
+executionLog: $d/execution.log
+accessLog: $4
+dataDir: $d/data
+limits: {account: {rateLimit: -1}}
+$3
+apis:
+  - id: bench
+    definition: $BENCH/defs/s1-proxy.yaml
+    vars: {origin: "http://127.0.0.1:$P_ORIGIN"}
+    stages:
+      - name: dev
+        loggingLevel: ERROR
+        accessLogFormat: $5
+YAML
+}
+if [ "$SCENARIO" = s2 ]; then
+	s2_config s2-memory "  backend: memory" "$P_ARCHWAY2"
+	s2_config s2-redis "  backend: redis
+  redis: {addr: \"127.0.0.1:$P_REDIS\", keyPrefix: \"bench:\"}" "$P_ARCHWAY3"
+elif [ "$SCENARIO" = s3 ]; then
+	s3_config s3-off "$P_ARCHWAY2" "store: {driver: \"off\"}" off '""'
+	s3_config s3-on "$P_ARCHWAY3" "admin: {listen: \"127.0.0.1:$P_ADMIN\"}
+store: {driver: sqlite, sampleRate: 0.1}" "$TMP/s3-on/access.log" json
+fi
+
 # ---------------------------------------------------------------- targets
 # name|url|pid variable
-declare -A URL PID
+declare -A URL PID HDRS XPID
 URL[origin]="http://127.0.0.1:$P_ORIGIN/bench/item"
 if [ "$SCENARIO" = s0 ]; then
 	TARGETS=(origin nginx-return archway-mock)
 	URL[nginx-return]="http://127.0.0.1:$P_NGINX200/bench/item"
 	URL[archway-mock]="http://127.0.0.1:$P_ARCHWAY/dev/mock"
 	REF_DIRECT=origin REF_NGINX=nginx-return
+elif [ "$SCENARIO" = s2 ]; then
+	# The reference is Archway's own pass-through (S1's route) in the same run.
+	TARGETS=(origin archway archway-key-memory archway-key-redis)
+	URL[archway]="http://127.0.0.1:$P_ARCHWAY/dev/bench/item"
+	URL[archway-key-memory]="http://127.0.0.1:$P_ARCHWAY2/dev/bench/item"
+	URL[archway-key-redis]="http://127.0.0.1:$P_ARCHWAY3/dev/bench/item"
+	HDRS[archway-key-memory]="x-api-key: $S2_KEY|Authorization: $S2_AUTH"
+	HDRS[archway-key-redis]="x-api-key: $S2_KEY|Authorization: $S2_AUTH"
+	REF_DIRECT=origin REF_NGINX=archway
+elif [ "$SCENARIO" = s3 ]; then
+	TARGETS=(origin archway-obs-off archway-obs-on)
+	URL[archway-obs-off]="http://127.0.0.1:$P_ARCHWAY2/dev/bench/item"
+	URL[archway-obs-on]="http://127.0.0.1:$P_ARCHWAY3/dev/bench/item"
+	REF_DIRECT=origin REF_NGINX=archway-obs-off
 else
 	TARGETS=(origin nginx-proxy haproxy caddy httputil archway)
 	URL[nginx-proxy]="http://127.0.0.1:$P_NGINX/bench/item"
@@ -222,6 +325,18 @@ if [ "$SCENARIO" = s0 ]; then
 	start nginx-return "$NGINX" -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf"
 	start archway-mock "$TMP/bin/archway" serve "$BENCH/defs/s0-mock.yaml" --listen "127.0.0.1:$P_ARCHWAY" \
 		--stage dev --log-level OFF --access-log "" --account-throttle off
+elif [ "$SCENARIO" = s2 ]; then
+	start redis "$(command -v redis-server)" --bind 127.0.0.1 --port "$P_REDIS" --save "" --appendonly no --dir "$TMP"
+	for _ in $(seq 50); do redis-cli -p "$P_REDIS" ping 2>/dev/null | grep -q PONG && break; sleep 0.1; done
+	if [ "$S2_ACCOUNT_THROTTLE" = on ]; then ACC=(); else ACC=(--account-throttle off); fi
+	start archway "$TMP/bin/archway" serve "$BENCH/defs/s1-proxy.yaml" --listen "127.0.0.1:$P_ARCHWAY" \
+		--stage dev --log-level OFF --access-log "" --account-throttle off --var "origin=http://127.0.0.1:$P_ORIGIN"
+	start archway-key-memory "$TMP/bin/archway" serve "$TMP/s2-memory" "${ACC[@]}"
+	start archway-key-redis "$TMP/bin/archway" serve "$TMP/s2-redis" "${ACC[@]}"
+	XPID[archway-key-redis]=${PID[redis]}
+elif [ "$SCENARIO" = s3 ]; then
+	start archway-obs-off "$TMP/bin/archway" serve "$TMP/s3-off"
+	start archway-obs-on "$TMP/bin/archway" serve "$TMP/s3-on"
 else
 	start nginx-proxy "$NGINX" -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf"
 	start haproxy "$HAPROXY" -db -f "$TMP/haproxy.cfg"
@@ -232,25 +347,56 @@ else
 		--stage dev --log-level OFF --access-log "" --account-throttle off --var "origin=http://127.0.0.1:$P_ORIGIN"
 fi
 
+# hargs TARGET FLAG: HA=(FLAG "Name: value" ...) for the target's request headers.
+hargs() {
+	HA=()
+	local IFS='|' h
+	[ -n "${HDRS[$1]:-}" ] || return 0
+	for h in ${HDRS[$1]}; do HA+=("$2" "$h"); done
+}
+
 # Wait for every target, then check it answers 200 with the origin's exact body,
 # so that a fast error page cannot pass for speed.
 for t in "${TARGETS[@]}"; do
+	hargs "$t" -H
 	ok=0
 	for _ in $(seq 100); do
 		kill -0 "${PID[$t]}" 2>/dev/null || { cat "$TMP/$t.log" >&2; die "$t exited at start"; }
-		if curl -fsS -o /dev/null --max-time 1 "${URL[$t]}" 2>/dev/null; then ok=1; break; fi
+		if curl -fsS -o /dev/null --max-time 1 "${HA[@]}" "${URL[$t]}" 2>/dev/null; then ok=1; break; fi
 		sleep 0.1
 	done
 	[ $ok = 1 ] || { cat "$TMP/$t.log" >&2; die "$t did not answer at ${URL[$t]}"; }
-	got=$(curl -sS --max-time 2 -w '\n%{http_code}' "${URL[$t]}")
+	got=$(curl -sS --max-time 2 -w '\n%{http_code}' "${HA[@]}" "${URL[$t]}")
 	[ "$got" = "$BODY"$'\n200' ] || die "$t answered something else than 200 + the 64-byte body: $got"
 	for m in POST PUT DELETE; do
 		[ "$SCENARIO" = s0 ] && break
-		code=$(curl -sS --max-time 2 -o /dev/null -w '%{http_code}' -X $m -d x "${URL[$t]}")
+		code=$(curl -sS --max-time 2 -o /dev/null -w '%{http_code}' -X $m -d x "${HA[@]}" "${URL[$t]}")
 		[ "$code" = 200 ] || die "$t answered $code to $m"
 	done
+	if [ -n "${HDRS[$t]:-}" ]; then
+		# The checks are live: no key is 403, a wrong key 403, no token 401.
+		code=$(curl -sS --max-time 2 -o /dev/null -w '%{http_code}' -H "Authorization: $S2_AUTH" "${URL[$t]}")
+		[ "$code" = 403 ] || die "$t answered $code without an API key (want 403)"
+		code=$(curl -sS --max-time 2 -o /dev/null -w '%{http_code}' -H "Authorization: $S2_AUTH" -H "x-api-key: ${S2_KEY}x" "${URL[$t]}")
+		[ "$code" = 403 ] || die "$t answered $code to an unknown API key (want 403)"
+		code=$(curl -sS --max-time 2 -o /dev/null -w '%{http_code}' -H "x-api-key: $S2_KEY" "${URL[$t]}")
+		[ "$code" = 401 ] || die "$t answered $code without a token (want 401)"
+	fi
 done
 log "targets up: ${TARGETS[*]}"
+
+if [ "$SCENARIO" = s3 ]; then
+	# Scrape /metrics every second for the whole run, as Prometheus would; every
+	# scrape must succeed (checked at the end).
+	(
+		while :; do
+			curl -sS -o /dev/null --max-time 2 -w '%{http_code} %{size_download}\n' "http://127.0.0.1:$P_ADMIN/metrics" || echo "000 0"
+			sleep 1
+		done
+	) >"$TMP/scrapes.txt" 2>&1 &
+	PIDS+=($!)
+	SCRAPER=$!
+fi
 
 # ---------------------------------------------------------------- result file and machine facts
 mkdir -p "$BENCH/results"
@@ -272,7 +418,7 @@ RUN_JSON=$(
 	RUN_ID=$RUN_ID REF_DIRECT=$REF_DIRECT REF_NGINX=$REF_NGINX TARGETS="${TARGETS[*]}" TMPD=$TMP \
 	V_NGINX="$ver_nginx" V_HAPROXY="$ver_haproxy" V_CADDY="$ver_caddy" V_WRK="$ver_wrk" V_VEGETA="$ver_vegeta" \
 	GIT_COMMIT=$git_commit GIT_DIRTY=$git_dirty GO_VERSION="$(go version)" BENCH_DIR=$BENCH \
-	URLS="$URLS" VEGETA_RATE="${VEGETA_RATE:-}" \
+	URLS="$URLS" VEGETA_RATE="${VEGETA_RATE:-}" S2_ACCOUNT_THROTTLE=$S2_ACCOUNT_THROTTLE \
 	python3 - <<'EOF'
 import json, os, platform, subprocess, datetime
 e = os.environ
@@ -289,6 +435,16 @@ cfg = {"nginx.conf": read(e["TMPD"] + "/nginx/nginx.conf"),
        "caddy.json": read(e["TMPD"] + "/caddy/caddy.json")}
 defs = e["BENCH_DIR"] + "/defs/" + ("s0-mock.yaml" if e["SCENARIO"] == "s0" else "s1-proxy.yaml")
 cfg["archway"] = read(defs)
+if e["SCENARIO"] == "s2":
+    cfg["archway-s2"] = read(e["BENCH_DIR"] + "/defs/s2-limits.yaml")
+    for n in ("s2-memory", "s2-redis"):
+        cfg[n + "/archway.yaml"] = read(e["TMPD"] + "/" + n + "/archway.yaml")
+        cfg[n + "/plan.json"] = read(e["TMPD"] + "/" + n + "/plan.json")
+    cfg["s2_account_throttle"] = e.get("S2_ACCOUNT_THROTTLE")
+if e["SCENARIO"] == "s3":
+    for n in ("s3-off", "s3-on"):
+        cfg[n + "/archway.yaml"] = read(e["TMPD"] + "/" + n + "/archway.yaml")
+    cfg["s3_scrape"] = "GET /metrics on the admin listener every 1 s for the whole run"
 print(json.dumps({
     "type": "run", "run_id": e["RUN_ID"],
     "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
@@ -327,17 +483,19 @@ emit() { echo "$1" >>"$OUT"; }
 
 run_wrk() { # rep target -> appends a throughput record, sets W_*
 	local rep=$1 t=$2 url=${URL[$2]} f=$TMP/wrk-$1-$2.txt
-	timeout $((${WARMUP%s} + 15)) "${GEN_PIN[@]}" wrk -t2 -c64 -d"$WARMUP" "$url" >"$TMP/warm-$rep-$t.txt" 2>&1 \
+	hargs "$t" -H
+	timeout $((${WARMUP%s} + 15)) "${GEN_PIN[@]}" wrk -t2 -c64 -d"$WARMUP" "${HA[@]}" "$url" >"$TMP/warm-$rep-$t.txt" 2>&1 \
 		|| die "wrk warm-up of $t failed: $(tail -3 "$TMP/warm-$rep-$t.txt")"
 	grep -Eq '^ +[1-9][0-9]* requests in' "$TMP/warm-$rep-$t.txt" || die "$t: no requests completed in the warm-up: $(cat "$TMP/warm-$rep-$t.txt")"
 	grep -q 'Non-2xx or 3xx' "$TMP/warm-$rep-$t.txt" && die "$t: non-2xx responses in the warm-up: $(cat "$TMP/warm-$rep-$t.txt")"
 	local c0 o0 c1 o1
-	c0=$(ticks "${PID[$t]}") o0=$(ticks "${PID[origin]}")
-	timeout $((DUR_S + 30)) "${GEN_PIN[@]}" wrk -t2 -c64 -d"$DURATION" --latency -s "$TMP/report.lua" "$url" >"$f" 2>&1 \
+	local xp=${XPID[$t]:-${PID[origin]}} x0 x1
+	c0=$(ticks "${PID[$t]}") o0=$(ticks "${PID[origin]}") x0=$(ticks "$xp")
+	timeout $((DUR_S + 30)) "${GEN_PIN[@]}" wrk -t2 -c64 -d"$DURATION" --latency -s "$TMP/report.lua" "${HA[@]}" "$url" >"$f" 2>&1 \
 		|| die "wrk on $t failed: $(tail -3 "$f")"
-	c1=$(ticks "${PID[$t]}") o1=$(ticks "${PID[origin]}")
+	c1=$(ticks "${PID[$t]}") o1=$(ticks "${PID[origin]}") x1=$(ticks "$xp")
 	local j; j=$($TOOL wrk "$f")
-	REP=$rep T=$t C=$((c1 - c0)) O=$((o1 - o0)) HZ=$CLK_TCK J="$j" ORD="$ORDER" python3 - <<'EOF' >>"$OUT"
+	REP=$rep T=$t C=$((c1 - c0)) O=$((o1 - o0)) X=$((x1 - x0)) XN=${XPID[$t]:+redis} HZ=$CLK_TCK J="$j" ORD="$ORDER" python3 - <<'EOF' >>"$OUT"
 import json, os
 e = os.environ
 d = json.loads(e["J"])
@@ -346,6 +504,7 @@ if "parse_error" in d:
 hz = int(e["HZ"]); req = d["requests"]
 cpu_us = int(e["C"]) * 1e6 / hz
 rec = {"type": "throughput", "rep": int(e["REP"]), "target": e["T"], "order": e["ORD"].split(),
+       "loadavg": open("/proc/loadavg").read().split()[:3],
        "requests": req, "duration_s": d["duration_us"] / 1e6, "rps": d["rps"],
        "errors": {k: d[k] for k in ("connect", "read", "write", "status", "timeout")},
        "non2xx": d["non2xx_text"],
@@ -353,6 +512,8 @@ rec = {"type": "throughput", "rep": int(e["REP"]), "target": e["T"], "order": e[
        "cpu_ticks": int(e["C"]), "cpu_us_per_req": round(cpu_us / req, 2) if req else None}
 if e["T"] != "origin":
     rec["origin_cpu_us_per_req"] = round(int(e["O"]) * 1e6 / hz / req, 2) if req else None
+if e.get("XN"):  # a server the target depends on (S2: redis-server)
+    rec[e["XN"] + "_cpu_us_per_req"] = round(int(e["X"]) * 1e6 / hz / req, 2) if req else None
 print(json.dumps(rec))
 EOF
 	read -r W_RPS W_REQ W_NON2XX W_STATUS W_CONNECT W_SOCKERR <<<"$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(d["rps"], d["requests"], d["non2xx"], d["errors"]["status"], d["errors"]["connect"], d["errors"]["read"]+d["errors"]["write"]+d["errors"]["timeout"])' "$(tail -1 "$OUT")")"
@@ -362,7 +523,7 @@ run_vegeta() { # rep target rate -> appends a latency record, sets V_*
 	local rep=$1 t=$2 rate=$3 url=${URL[$2]} bin=$TMP/veg-$1-$2.bin
 	local c0 c1
 	c0=$(ticks "${PID[$t]}")
-	echo "GET $url" | timeout $((VDUR_S + 30)) "${GEN_PIN[@]}" "$VEGETA" attack -rate="$rate/1s" -duration="$VEGETA_DURATION" \
+	{ echo "GET $url"; [ -z "${HDRS[$t]:-}" ] || tr '|' '\n' <<<"${HDRS[$t]}"; } | timeout $((VDUR_S + 30)) "${GEN_PIN[@]}" "$VEGETA" attack -rate="$rate/1s" -duration="$VEGETA_DURATION" \
 		-timeout=5s -keepalive=true \
 		-workers=64 -max-workers=64 -connections=64 -max-connections=64 -output="$bin" || die "vegeta on $t failed"
 	c1=$(ticks "${PID[$t]}")
@@ -404,6 +565,16 @@ for rep in $(seq 1 "$REPS"); do
 		[ "$W_SOCKERR" = 0 ] || log "  WARNING: $t had $W_SOCKERR read/write/timeout socket errors"
 		RPS[$t]=$W_RPS
 	done
+	for t in "${TARGETS[@]}"; do
+		[ "$t" = "$REF_NGINX" ] || log "  $t / $REF_NGINX = $(python3 -c "print(round(float('${RPS[$t]}')/float('${RPS[$REF_NGINX]}'), 3))")"
+	done
+	log "  load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+	if [ "$VDUR_S" = 0 ]; then
+		for t in "${TARGETS[@]}"; do
+			kill -0 "${PID[$t]}" 2>/dev/null || die "$t died during the run; see $TMP/$t.log"
+		done
+		continue
+	fi
 	if [ -n "$VEGETA_RATE" ]; then
 		RATE=$VEGETA_RATE why="fixed by VEGETA_RATE"
 	elif [ "$SCENARIO" = s0 ]; then
@@ -427,6 +598,42 @@ for rep in $(seq 1 "$REPS"); do
 	done
 done
 
+if [ "$SCENARIO" = s2 ]; then
+	# The measurement is valid only if every request went through the limiter
+	# (no fail-open fallback) and the authorizer answered from its cache.
+	for t in archway-key-memory archway-key-redis; do
+		fb=$(grep -c '"cause":"LIMITER_UNAVAILABLE"' "$TMP/$t.log" || true)
+		inv=$(grep -c '"msg":"lambda report","function":"auth"' "$TMP/$t.log" || true)
+		log "s2: $t: authorizer invocations $inv, limiter/cache fallback log lines $fb"
+		[ "$fb" = 0 ] || die "$t: the limiter or the authorizer cache fell back (see $TMP/$t.log): not a valid measurement"
+		T=$t INV=$inv python3 -c 'import json,os; print(json.dumps({"type":"s2check","target":os.environ["T"],"authorizer_invocations":int(os.environ["INV"]),"fallback_log_lines":0}))' >>"$OUT"
+	done
+fi
+
+if [ "$SCENARIO" = s3 ]; then
+	kill "$SCRAPER" 2>/dev/null || true
+	n=$(wc -l <"$TMP/scrapes.txt") bad=$(grep -vc '^200 ' "$TMP/scrapes.txt" || true)
+	[ "$bad" = 0 ] || die "$bad of $n /metrics scrapes failed; see $TMP/scrapes.txt"
+	sleep 1.5 # the store's flush interval is 200 ms
+	m=$(curl -sS --max-time 5 "http://127.0.0.1:$P_ADMIN/metrics")
+	store=$(grep '^archway_store_records_total' <<<"$m" | tr '\n' ';')
+	count=$(grep '^archway_count_total' <<<"$m" | awk '{s+=$2} END{print s+0}')
+	lines=$(wc -l <"$TMP/s3-on/access.log")
+	log "s3: $n scrapes, all 200; archway_count_total $count; access-log lines $lines; store: $store"
+	SCRAPES=$n COUNT=$count LINES=$lines STORE="$store" python3 - >>"$OUT" <<'EOF'
+import json, os
+e = os.environ
+store = {}
+for part in e["STORE"].split(";"):
+    if part.strip():
+        k, v = part.rsplit(" ", 1)
+        store[k] = float(v)
+print(json.dumps({"type": "observe", "scrapes": int(e["SCRAPES"]), "count_total": float(e["COUNT"]),
+                  "access_log_lines": int(e["LINES"]), "store_records": store}))
+EOF
+fi
+
 $TOOL summary "$OUT"
+case $SCENARIO in s2|s3) echo; $TOOL ratios "$OUT" ;; esac
 echo
 echo "results: $OUT"

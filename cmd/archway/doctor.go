@@ -41,8 +41,8 @@ its TLS certificate. docs/doctor.md lists the checks.`,
 		},
 	}
 	addDefinitionFlags(cmd, &f)
+	addFunctionFlag(cmd, &f)
 	fl := cmd.Flags()
-	fl.StringArrayVar(&f.functions, "function", nil, "local Lambda function NAME=COMMAND (repeatable; adds to functions in archway.yaml)")
 	fl.BoolVar(&d.probe, "probe", false, "connect to every HTTP/HTTP_PROXY backend and check DNS, TCP and its TLS certificate")
 	fl.DurationVar(&d.probeTimeout, "probe-timeout", 5*time.Second, "time allowed for each backend probe (DNS, connect and TLS handshake)")
 	fl.StringVar(&d.format, "format", "text", "output format: text or json")
@@ -62,42 +62,12 @@ func runDoctor(ctx context.Context, w io.Writer, target string, f loadFlags, d d
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	l, lerr := load(target, f)
-	if l == nil {
-		return &exitError{code: 1, err: lerr}
-	}
-	base := doctor.FromDiagnostics(l.diags)
-	in := doctor.Input{}
-	if lerr != nil {
-		if len(l.diags) == 0 {
-			return &exitError{code: 1, err: lerr}
-		}
-		// The definition does not import: only document-level checks run.
-		for _, file := range l.files {
-			in.Definitions = append(in.Definitions, doctor.Definition{File: file})
-		}
-	} else {
-		for _, i := range l.inputs {
-			in.Definitions = append(in.Definitions, doctor.Definition{File: i.API.Source.File, API: i.API, Stages: i.Stages})
-		}
-		_, warns, cerr := runtime.Compile(l.inputs, newBackend())
-		base = append(base, doctor.FromProblems(warns)...)
-		var ce *runtime.CompileError
-		switch {
-		case errors.As(cerr, &ce):
-			base = append(base, doctor.FromProblems(ce.Problems)...)
-		case cerr != nil:
-			return &exitError{code: 1, err: cerr}
-		}
-	}
-	fns, err := functionsOf(l.cfg, f.functions)
+	s, err := loadForDoctor(target, f)
 	if err != nil {
 		return &exitError{code: 1, err: err}
 	}
-	in.Functions = fns
+	l, lerr, base, in := s.l, s.lerr, s.base, s.in
 	if l.cfg != nil {
-		in.StrictPermissions = l.cfg.Lambda.StrictPermissions
-		in.RemoteLambda = l.cfg.Lambda.Endpoint
 		in.ConfigFile = l.files[0]
 	}
 	checks := doctor.Check(in)
@@ -135,6 +105,69 @@ func runDoctor(ctx context.Context, w io.Writer, target string, f loadFlags, d d
 		return &exitError{code: 1, err: fmt.Errorf("%s: %d error(s)", target, n)}
 	}
 	return nil
+}
+
+// staticFindings loads target as serve does and returns the load's
+// diagnostics, the compile problems and the doctor's static checks.
+func staticFindings(target string, f loadFlags) ([]doctor.Finding, error) {
+	s, err := loadForDoctor(target, f)
+	if err != nil {
+		return nil, err
+	}
+	return doctor.Merge(s.base, doctor.Check(s.in)), nil
+}
+
+// doctorTarget is a target loaded for the doctor's checks.
+type doctorTarget struct {
+	l *loaded
+	// lerr is the load error of a definition that does not import but has
+	// diagnostics: only document-level checks run.
+	lerr error
+	// base holds the load's diagnostics and the compile problems.
+	base []doctor.Finding
+	in   doctor.Input
+}
+
+// loadForDoctor loads target as serve does, compiles it when it imports,
+// and gathers the doctor's input.
+func loadForDoctor(target string, f loadFlags) (*doctorTarget, error) {
+	l, lerr := load(target, f)
+	if l == nil {
+		return nil, lerr
+	}
+	s := &doctorTarget{l: l, lerr: lerr, base: doctor.FromDiagnostics(l.diags)}
+	if lerr != nil {
+		if len(l.diags) == 0 {
+			return nil, lerr
+		}
+		// The definition does not import: only document-level checks run.
+		for _, file := range l.files {
+			s.in.Definitions = append(s.in.Definitions, doctor.Definition{File: file})
+		}
+	} else {
+		for _, i := range l.inputs {
+			s.in.Definitions = append(s.in.Definitions, doctor.Definition{File: i.API.Source.File, API: i.API, Stages: i.Stages})
+		}
+		_, warns, cerr := runtime.Compile(l.inputs, newBackend())
+		s.base = append(s.base, doctor.FromProblems(warns)...)
+		var ce *runtime.CompileError
+		switch {
+		case errors.As(cerr, &ce):
+			s.base = append(s.base, doctor.FromProblems(ce.Problems)...)
+		case cerr != nil:
+			return nil, cerr
+		}
+	}
+	fns, err := functionsOf(l.cfg, f.functions)
+	if err != nil {
+		return nil, err
+	}
+	s.in.Functions = fns
+	if l.cfg != nil {
+		s.in.StrictPermissions = l.cfg.Lambda.StrictPermissions
+		s.in.RemoteLambda = l.cfg.Lambda.Endpoint
+	}
+	return s, nil
 }
 
 // doctorStageLimits gathers the throttle settings of every stage in archway.yaml,

@@ -21,16 +21,19 @@ func functionsOf(cfg *config.Config, flags []string) ([]lambda.Function, error) 
 	if cfg != nil {
 		for _, f := range cfg.Functions {
 			index[f.Name] = len(fns)
-			fns = append(fns, lambda.Function{
-				Name:                f.Name,
-				Command:             f.Command,
-				Dir:                 f.Dir,
-				Env:                 f.Env,
-				Timeout:             time.Duration(f.Timeout),
-				MemoryMB:            f.Memory,
-				ReservedConcurrency: f.ReservedConcurrency,
-				Permissions:         permissionsOf(f.Permissions),
-			})
+			fn := lambda.Function{
+				Name:        f.Name,
+				Command:     f.Command,
+				Dir:         f.Dir,
+				Env:         f.Env,
+				Timeout:     time.Duration(f.Timeout),
+				MemoryMB:    f.Memory,
+				Permissions: permissionsOf(f.Permissions),
+			}
+			if f.ReservedConcurrency != nil {
+				fn.ReservedConcurrency, fn.Reserved = *f.ReservedConcurrency, true
+			}
+			fns = append(fns, fn)
 		}
 	}
 	for _, kv := range flags {

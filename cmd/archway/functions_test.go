@@ -17,9 +17,11 @@ import (
 )
 
 func TestFunctionsOf(t *testing.T) {
+	two, zero := 2, 0
 	cfg := &config.Config{Functions: []config.Function{
-		{Name: "hello", Command: []string{"./hello"}, Timeout: config.Duration(time.Second), Memory: 256, ReservedConcurrency: 2, Dir: "/d", Env: map[string]string{"A": "b"}},
+		{Name: "hello", Command: []string{"./hello"}, Timeout: config.Duration(time.Second), Memory: 256, ReservedConcurrency: &two, Dir: "/d", Env: map[string]string{"A": "b"}},
 		{Name: "crud", Command: []string{"./crud"}, Timeout: config.Duration(3 * time.Second), Memory: 128},
+		{Name: "off", Command: []string{"./off"}, ReservedConcurrency: &zero},
 	}}
 	tests := []struct {
 		name    string
@@ -29,15 +31,17 @@ func TestFunctionsOf(t *testing.T) {
 		wantErr string
 	}{
 		{name: "config only", cfg: cfg, want: []lambda.Function{
-			{Name: "hello", Command: []string{"./hello"}, Timeout: time.Second, MemoryMB: 256, ReservedConcurrency: 2, Dir: "/d", Env: map[string]string{"A": "b"}},
+			{Name: "hello", Command: []string{"./hello"}, Timeout: time.Second, MemoryMB: 256, ReservedConcurrency: 2, Reserved: true, Dir: "/d", Env: map[string]string{"A": "b"}},
 			{Name: "crud", Command: []string{"./crud"}, Timeout: 3 * time.Second, MemoryMB: 128},
+			{Name: "off", Command: []string{"./off"}, Reserved: true},
 		}},
 		{name: "flags split on spaces", flags: []string{"hello=go run ./examples/functions/hello"}, want: []lambda.Function{
 			{Name: "hello", Command: []string{"go", "run", "./examples/functions/hello"}, Timeout: 3 * time.Second, MemoryMB: 128},
 		}},
 		{name: "a flag replaces a configured function", cfg: cfg, flags: []string{"crud=./other"}, want: []lambda.Function{
-			{Name: "hello", Command: []string{"./hello"}, Timeout: time.Second, MemoryMB: 256, ReservedConcurrency: 2, Dir: "/d", Env: map[string]string{"A": "b"}},
+			{Name: "hello", Command: []string{"./hello"}, Timeout: time.Second, MemoryMB: 256, ReservedConcurrency: 2, Reserved: true, Dir: "/d", Env: map[string]string{"A": "b"}},
 			{Name: "crud", Command: []string{"./other"}, Timeout: 3 * time.Second, MemoryMB: 128},
+			{Name: "off", Command: []string{"./off"}, Reserved: true},
 		}},
 		{name: "no command", flags: []string{"hello="}, wantErr: "write it as NAME=COMMAND"},
 		{name: "no name", flags: []string{"=./x"}, wantErr: "write it as NAME=COMMAND"},

@@ -52,8 +52,8 @@ It exits 0 whenever a response was produced, whatever its status.`,
 		},
 	}
 	addDefinitionFlags(cmd, &f)
+	addFunctionFlag(cmd, &f)
 	fl := cmd.Flags()
-	fl.StringArrayVar(&f.functions, "function", nil, "local Lambda function NAME=COMMAND, the command split on spaces (repeatable; adds to functions in archway.yaml)")
 	fl.StringVarP(&in.method, "method", "X", "GET", "HTTP method")
 	fl.StringVar(&in.path, "path", "", "request path after the stage, e.g. /pets/1 (the method is found by routing it)")
 	fl.StringVar(&in.resource, "resource", "", "resource path, e.g. /pets/{petId}, instead of routing --path")

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"sync/atomic"
@@ -30,6 +31,7 @@ import (
 // nothing, unless configured.
 type observability struct {
 	adminAddr string
+	adminLn   net.Listener // opened by listenAdmin
 	token     string
 	metrics   *metrics.Metrics
 	tracer    *tracing.Tracer
@@ -129,16 +131,31 @@ func (o *observability) reloaded(trigger string, snap *runtime.Snapshot, err err
 	o.history.Add(r)
 }
 
-// startAdmin opens the admin listener, if one is configured, and serves it
-// until ctx ends.
-func (o *observability) startAdmin(ctx context.Context, srv *gateway.Server, stderr io.Writer, logger *slog.Logger) error {
-	if o.adminAddr == "" {
+// listenAdmin opens the admin listener, if one is configured. serve calls
+// it before opening anything else, so that a refused address (non-loopback
+// without a token, or in use) stops the start before any file is created.
+func (o *observability) listenAdmin() error {
+	if o.adminAddr == "" || o.adminLn != nil {
 		return nil
 	}
 	ln, err := admin.Listen(o.adminAddr, o.token)
 	if err != nil {
 		return err
 	}
+	o.adminLn = ln
+	return nil
+}
+
+// startAdmin serves the admin listener, if one is configured, until ctx
+// ends.
+func (o *observability) startAdmin(ctx context.Context, srv *gateway.Server, stderr io.Writer, logger *slog.Logger) error {
+	if o.adminAddr == "" {
+		return nil
+	}
+	if err := o.listenAdmin(); err != nil {
+		return err
+	}
+	ln := o.adminLn
 	h := admin.Handler(admin.Options{Token: o.token, Gateway: srv, Metrics: o.metrics.Handler(), Reloads: o.history,
 		Requests: o.Requests, Dashboard: o.Dashboard, Logger: logger})
 	// A browser gets in with /?token=TOKEN, kept in an HttpOnly cookie.

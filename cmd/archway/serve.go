@@ -34,6 +34,12 @@ func addDefinitionFlags(cmd *cobra.Command, f *loadFlags) {
 	fl.BoolVar(&f.debug, "debug", false, "add the x-archway-cause header to error responses")
 }
 
+// addFunctionFlag adds --function: the local Lambda functions serve and
+// invoke start, and doctor checks.
+func addFunctionFlag(cmd *cobra.Command, f *loadFlags) {
+	cmd.Flags().StringArrayVar(&f.functions, "function", nil, "local Lambda function NAME=COMMAND, the command split on spaces (repeatable; adds to functions in archway.yaml)")
+}
+
 func newBackend() *pipeline.Backend {
 	return &pipeline.Backend{Transport: httpx.NewTransport(httpx.TransportOptions{}), Classify: httpx.Classify}
 }
@@ -55,7 +61,7 @@ func serveCmd() *cobra.Command {
 	cmd.Flags().StringVar(&f.adminListen, "admin-listen", "", "serve /metrics, /healthz and the admin API on this address (or admin.listen in archway.yaml); off by default")
 	cmd.Flags().StringVar(&f.accountThrottle, "account-throttle", "", "account-level throttle RATE,BURST, or off (default limits.account in archway.yaml, else AWS's 10000,5000)")
 	cmd.Flags().StringVar(&f.pprof, "pprof", "", "serve Go's /debug/pprof on this address (off by default; for profiling)")
-	cmd.Flags().StringArrayVar(&f.functions, "function", nil, "local Lambda function NAME=COMMAND, the command split on spaces (repeatable; adds to functions in archway.yaml)")
+	addFunctionFlag(cmd, &f)
 	return cmd
 }
 
@@ -97,6 +103,9 @@ func serve(ctx context.Context, target string, f loadFlags, stdout, stderr io.Wr
 		return err
 	}
 	defer obs.shutdown(logger)
+	if err := obs.listenAdmin(); err != nil {
+		return err
+	}
 	svc, err := startLambda(ctx, l.cfg, fns, logger, obs.lambdaObserver(), stderr)
 	if err != nil {
 		return err

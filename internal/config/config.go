@@ -142,8 +142,9 @@ type Function struct {
 	Timeout Duration `yaml:"timeout"`
 	// Memory is the memory setting in MB (reported, not enforced). Default 128.
 	Memory int `yaml:"memory"`
-	// ReservedConcurrency caps concurrent executions. Default 0: unreserved.
-	ReservedConcurrency int `yaml:"reservedConcurrency"`
+	// ReservedConcurrency caps concurrent executions. Default: unset,
+	// unreserved. 0 throttles every invocation, as on AWS.
+	ReservedConcurrency *int `yaml:"reservedConcurrency"`
 	// Dir is the working directory, relative to archway.yaml. Default: the
 	// directory of archway.yaml.
 	Dir string `yaml:"dir"`

@@ -33,7 +33,7 @@ functions:
 	}
 	want := []Function{
 		{Name: "hello", Command: []string{"./bin/hello"}, Timeout: Duration(3 * time.Second), Memory: 128, Dir: dir},
-		{Name: "slow", Command: []string{"go", "run", "./fn"}, Env: map[string]string{"SLOW_MS": "200"}, Timeout: Duration(500 * time.Millisecond), Memory: 512, ReservedConcurrency: 5, Dir: dir + "/fns"},
+		{Name: "slow", Command: []string{"go", "run", "./fn"}, Env: map[string]string{"SLOW_MS": "200"}, Timeout: Duration(500 * time.Millisecond), Memory: 512, ReservedConcurrency: intPtr(5), Dir: dir + "/fns"},
 		{Name: "secs", Command: []string{"/bin/fn"}, Timeout: Duration(7 * time.Second), Memory: 128, Dir: "/abs"},
 	}
 	if diff := cmp.Diff(want, c.Functions); diff != "" {
@@ -115,3 +115,5 @@ func TestLoadPermissionErrors(t *testing.T) {
 		})
 	}
 }
+
+func intPtr(n int) *int { return &n }

@@ -4,16 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
-	"os"
-	"os/exec"
 	"path/filepath"
-	goruntime "runtime"
 	"sort"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/archway-gw/archway/internal/apigw"
 	"github.com/archway-gw/archway/internal/gateway/authorizer"
@@ -26,55 +20,13 @@ import (
 // authorizer-input vectors: with the token "echo" it allows the request
 // and returns the event it received as context.event, which a MOCK
 // integration renders back with $context.authorizer.event.
-var (
-	authFnOnce sync.Once
-	authFnSvc  *lambda.Service
-	authFnErr  error
-)
-
 const authFnName = "authorizer"
 
-func authorizerLambda() (*lambda.Service, error) {
-	authFnOnce.Do(func() {
-		_, file, _, ok := goruntime.Caller(0)
-		if !ok {
-			authFnErr = fmt.Errorf("cannot locate the conformance package source")
-			return
-		}
-		src := filepath.Join(filepath.Dir(file), "..", "..", "examples", "functions", "authorizer")
-		dir, err := os.UserCacheDir()
-		if err != nil {
-			dir = os.TempDir()
-		}
-		dir = filepath.Join(dir, "archway")
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			authFnErr = err
-			return
-		}
-		tmp, err := os.CreateTemp(dir, "conformance-authorizer-*")
-		if err != nil {
-			authFnErr = err
-			return
-		}
-		tmp.Close()
-		cmd := exec.Command("go", "build", "-o", tmp.Name(), ".")
-		cmd.Dir = src
-		if out, err := cmd.CombinedOutput(); err != nil {
-			os.Remove(tmp.Name())
-			authFnErr = fmt.Errorf("building the example authorizer %s: %w\n%s", src, err, out)
-			return
-		}
-		bin := filepath.Join(dir, "conformance-authorizer")
-		if err := os.Rename(tmp.Name(), bin); err != nil {
-			os.Remove(tmp.Name())
-			authFnErr = err
-			return
-		}
-		logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-		authFnSvc, authFnErr = lambda.New(lambda.Config{Logger: logger}, lambda.Function{Name: authFnName, Command: []string{bin}, Timeout: 10 * time.Second})
-	})
-	return authFnSvc, authFnErr
-}
+// authorizerLambda returns the local Lambda service running the example
+// authorizer, built and started on first use.
+var authorizerLambda = sync.OnceValues(func() (*lambda.Service, error) {
+	return startFunction(filepath.Join("..", "..", "examples", "functions", "authorizer"), "conformance-authorizer", authFnName, "example authorizer")
+})
 
 // authorizerEchoAPI serves resource/verb behind a TOKEN or REQUEST
 // authorizer running the example function, with a MOCK integration that

@@ -26,58 +26,51 @@ import (
 
 // The conformance Lambda function (testdata/lambdafn, aws-lambda-go) is
 // built once per process and run by one local Lambda service.
-var (
-	lambdaOnce sync.Once
-	lambdaSvc  *lambda.Service
-	lambdaErr  error
-)
-
 const conformanceFn = "conformance"
 
 // conformanceLambda returns the local Lambda service running the
 // programmable conformance function.
-func conformanceLambda() (*lambda.Service, error) {
-	lambdaOnce.Do(func() {
-		_, file, _, ok := goruntime.Caller(0)
-		if !ok {
-			lambdaErr = fmt.Errorf("cannot locate the conformance package source")
-			return
-		}
-		src := filepath.Join(filepath.Dir(file), "testdata", "lambdafn")
-		// One cached binary per user, replaced atomically: a concurrent run
-		// keeps executing the file it started.
-		dir, err := os.UserCacheDir()
-		if err != nil {
-			dir = os.TempDir()
-		}
-		dir = filepath.Join(dir, "archway")
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			lambdaErr = err
-			return
-		}
-		bin := filepath.Join(dir, "conformance-lambdafn")
-		tmp, err := os.CreateTemp(dir, "conformance-lambdafn-*")
-		if err != nil {
-			lambdaErr = err
-			return
-		}
-		tmp.Close()
-		cmd := exec.Command("go", "build", "-o", tmp.Name(), ".")
-		cmd.Dir = src
-		if out, err := cmd.CombinedOutput(); err != nil {
-			os.Remove(tmp.Name())
-			lambdaErr = fmt.Errorf("building the conformance Lambda function %s: %w\n%s", src, err, out)
-			return
-		}
-		if err := os.Rename(tmp.Name(), bin); err != nil {
-			os.Remove(tmp.Name())
-			lambdaErr = fmt.Errorf("installing the conformance Lambda function: %w", err)
-			return
-		}
-		logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-		lambdaSvc, lambdaErr = lambda.New(lambda.Config{Logger: logger}, lambda.Function{Name: conformanceFn, Command: []string{bin}, Timeout: 10 * time.Second})
-	})
-	return lambdaSvc, lambdaErr
+var conformanceLambda = sync.OnceValues(func() (*lambda.Service, error) {
+	return startFunction(filepath.Join("testdata", "lambdafn"), "conformance-lambdafn", conformanceFn, "conformance Lambda function")
+})
+
+// startFunction builds the aws-lambda-go function whose source is src
+// (relative to this package's directory) and runs it as the function
+// name of a local Lambda service. The binary is cached per user as bin,
+// replaced atomically: a concurrent run keeps executing the file it
+// started. what names the function in errors.
+func startFunction(src, bin, name, what string) (*lambda.Service, error) {
+	_, file, _, ok := goruntime.Caller(0)
+	if !ok {
+		return nil, fmt.Errorf("cannot locate the conformance package source")
+	}
+	src = filepath.Join(filepath.Dir(file), src)
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		dir = os.TempDir()
+	}
+	dir = filepath.Join(dir, "archway")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	tmp, err := os.CreateTemp(dir, bin+"-*")
+	if err != nil {
+		return nil, err
+	}
+	tmp.Close()
+	cmd := exec.Command("go", "build", "-o", tmp.Name(), ".")
+	cmd.Dir = src
+	if out, err := cmd.CombinedOutput(); err != nil {
+		os.Remove(tmp.Name())
+		return nil, fmt.Errorf("building the %s %s: %w\n%s", what, src, err, out)
+	}
+	bin = filepath.Join(dir, bin)
+	if err := os.Rename(tmp.Name(), bin); err != nil {
+		os.Remove(tmp.Name())
+		return nil, fmt.Errorf("installing the %s: %w", what, err)
+	}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	return lambda.New(lambda.Config{Logger: logger}, lambda.Function{Name: name, Command: []string{bin}, Timeout: 10 * time.Second})
 }
 
 // newLambdaHarness serves api with the conformance Lambda service behind

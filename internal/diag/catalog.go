@@ -449,7 +449,7 @@ var catalog = []CauseInfo{
 		AWS:     "QUOTA_EXCEEDED, 429 `{\"message\":\"Limit Exceeded\"}`; log `API Key **** exceeded quota limit for API Stage <api>/<stage>: Key quota exhausted for Usage Plan ID <id>. Q Limit: 500 Period: DAY` (Knowledge Center api-gateway-429-limit).",
 		Fix:     "Wait for the next period, raise the plan's quota, or see usage with `archway usage-plans usage <plan>`."},
 	{Cause: LimiterUnavailable, ResponseType: apigw.Throttled, Message: "Too Many Requests",
-		Meaning: "The shared limiter backend (Redis) could not be reached and the stage fails closed (limitsFailureMode: closed): the request was refused rather than let through unmetered. With limitsFailureMode open (the default) the request passes and only the server log and limit.Stats() count it.",
+		Meaning: "The shared limiter backend (Redis) could not be reached and the stage fails closed (limitsFailureMode: closed): the request was refused rather than let through unmetered. With limitsFailureMode open (the default) the request passes and only the server log and limit.Stats() count it. The same code marks the server-log line (at most one a second) and the execution-record note of requests whose authorizer result could not be read from the Redis authorizer cache: those always pass to the authorizer function, whatever the failure mode, and authorizer.CacheStats().Fallbacks counts them (docs/authorizers.md).",
 		AWS:     "AWS has no equivalent: its throttling store is internal. Archway answers as THROTTLED so that clients back off and retry.",
 		Fix:     "Bring back the Redis server of limits.redis.addr (check `redis-cli -h HOST -p PORT ping`), or set limitsFailureMode: open on the stage."},
 }

@@ -7,6 +7,7 @@ package diag
 import (
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/archway-gw/archway/internal/apigw"
 )
@@ -136,6 +137,19 @@ type CauseInfo struct {
 	AWS string
 	// Fix is one line on how to fix it.
 	Fix string
+}
+
+// ClientStatus is the status the client gets while the gateway response
+// is not customised: Status, or the response type's default.
+func (c CauseInfo) ClientStatus() int {
+	if c.Status != 0 {
+		return c.Status
+	}
+	if info, ok := apigw.LookupGatewayResponseType(c.ResponseType); ok {
+		n, _ := strconv.Atoi(info.DefaultStatus)
+		return n
+	}
+	return 0
 }
 
 // Lookup returns the catalog entry for c; unknown codes map to INTERNAL_ERROR.

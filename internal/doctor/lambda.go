@@ -51,30 +51,6 @@ func parseLambdaURI(uri string) (lambdaRef, bool) {
 	return lambdaRef{region: region, ref: ref}, true
 }
 
-// splitFunction splits a function reference (name, name:qualifier, or a
-// function ARN) into the function name and its qualifier.
-func splitFunction(ref string) (name, qualifier string) {
-	parts := strings.Split(ref, ":")
-	switch {
-	case len(parts) >= 7 && parts[0] == "arn":
-		name = parts[6]
-		if len(parts) > 7 {
-			qualifier = parts[7]
-		}
-	case len(parts) >= 3 && parts[1] == "function":
-		name = parts[2]
-		if len(parts) > 3 {
-			qualifier = parts[3]
-		}
-	default:
-		name = parts[0]
-		if len(parts) > 1 {
-			qualifier = parts[1]
-		}
-	}
-	return name, qualifier
-}
-
 // resolvedFunction is a function reference after stage-variable expansion,
 // with the stages that resolve to it.
 type resolvedFunction struct {
@@ -90,7 +66,7 @@ func (c *apiCheck) resolveFunctions(ref string) []resolvedFunction {
 	var order []string
 	for _, st := range c.stages {
 		exp, _ := expandStageVars(ref, st.Variables)
-		name, qual := splitFunction(exp)
+		name, qual := lambda.SplitFunctionName(exp)
 		if name == "" {
 			continue
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/archway-gw/archway/internal/apigw"
 	"github.com/archway-gw/archway/internal/diag"
+	"github.com/archway-gw/archway/internal/lambda"
 )
 
 // expandStageVars replaces every ${stageVariables.NAME} in s with the
@@ -159,7 +160,7 @@ func (mc *methodCheck) checkURIStageVars() {
 				continue // another AWS service
 			}
 			if lr, ok := parseLambdaURI(g.expanded); ok {
-				if name, _ := splitFunction(lr.ref); name != "" {
+				if name, _ := lambda.SplitFunctionName(lr.ref); name != "" {
 					continue // a partial name: the lambda-function check judges it
 				}
 			}

@@ -136,7 +136,13 @@ func failureLine(r *Record) string {
 	info := r.Err.Info()
 	line := info.LogLine
 	if line == "" {
-		line = "Execution failed due to configuration error: " + info.Meaning
+		// AWS logs no "Execution failed" line when it refuses a client
+		// (401, 403, 429, ...): the refusal's reason is the line.
+		if st := info.ClientStatus(); st >= 400 && st < 500 {
+			line = info.Meaning
+		} else {
+			line = "Execution failed due to configuration error: " + info.Meaning
+		}
 	}
 	if info.LogDetail && r.Err.Detail != "" {
 		line += ": " + r.Err.Detail

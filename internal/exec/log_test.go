@@ -345,8 +345,8 @@ func TestLinesFailureDetail(t *testing.T) {
 			"Execution failed due to a network error communicating with endpoint"},
 		{"TLS untrusted", diag.New(diag.PhaseIntegration, diag.UpstreamTLSUntrusted, "x509"),
 			"Execution failed due to configuration error: PKIX path building failed: sun.security.provider.certpath.SunCertPathBuilderException: unable to find valid certification path to requested target"},
-		{"cause without a log line uses its meaning", diag.New(diag.PhaseIntegrationRequest, diag.UnsupportedMediaType, "x"),
-			"Execution failed due to configuration error: " + diag.Lookup(diag.UnsupportedMediaType).Meaning},
+		{"client refusal without a log line logs its meaning alone", diag.New(diag.PhaseIntegrationRequest, diag.UnsupportedMediaType, "x"),
+			diag.Lookup(diag.UnsupportedMediaType).Meaning},
 		{"unknown cause logs as INTERNAL_ERROR", diag.New(diag.PhaseIntegration, diag.Cause("NOPE"), "x"),
 			"Execution failed due to configuration error: Internal error"},
 	}

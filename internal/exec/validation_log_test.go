@@ -24,7 +24,7 @@ func TestValidationFailureLines(t *testing.T) {
 		{"body", &diag.Error{Phase: diag.PhaseMethodRequest, Cause: diag.InvalidRequestBody, Detail: body, ValidationError: "[at '': missing property 'b']"},
 			[]string{body, "Method completed with status: 400"}},
 		{"body without detail falls back to the catalog", &diag.Error{Phase: diag.PhaseMethodRequest, Cause: diag.InvalidRequestBody},
-			[]string{"Execution failed due to configuration error: " + diag.Lookup(diag.InvalidRequestBody).Meaning, "Method completed with status: 400"}},
+			[]string{diag.Lookup(diag.InvalidRequestBody).Meaning, "Method completed with status: 400"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

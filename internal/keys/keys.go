@@ -224,6 +224,89 @@ func (s *Store) CreateKey(ctx context.Context, in NewKey) (APIKey, error) {
 
 type rowScanner interface{ Scan(...any) error }
 
+// queryRows runs query and scans each row it returns with scan.
+func queryRows[T any](ctx context.Context, db *sql.DB, scan func(rowScanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+func scanString(r rowScanner) (string, error) {
+	var v string
+	err := r.Scan(&v)
+	return v, err
+}
+
+// scanPair scans a plan_keys link: the owner's id, then the linked id.
+func scanPair(r rowScanner) ([2]string, error) {
+	var v [2]string
+	err := r.Scan(&v[0], &v[1])
+	return v, err
+}
+
+// linkedTable reads the rows of one table (API keys or usage plans) with
+// the ids plan_keys links to each: a key's plans, a plan's keys.
+type linkedTable[T any] struct {
+	what string // the row's name in errors
+	scan func(rowScanner) (T, error)
+	// list selects every row, oldest first; get one row by id or by name
+	// (the argument three times).
+	list, get string
+	// links selects every (row id, linked id) pair in link order; linksOf
+	// the linked ids of one row id.
+	links, linksOf string
+	id             func(*T) string
+	link           func(*T, ...string)
+}
+
+// listAll returns every row with its links.
+func (t linkedTable[T]) listAll(ctx context.Context, db *sql.DB) ([]T, error) {
+	out, err := queryRows(ctx, db, t.scan, t.list)
+	if err != nil {
+		return nil, err
+	}
+	links, err := queryRows(ctx, db, scanPair, t.links)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]int, len(out))
+	for i := range out {
+		byID[t.id(&out[i])] = i
+	}
+	for _, l := range links {
+		if i, ok := byID[l[0]]; ok {
+			t.link(&out[i], l[1])
+		}
+	}
+	return out, nil
+}
+
+// getOne returns the row whose id is idOrName, or else whose name is, with
+// its links; ErrNotFound when there is none.
+func (t linkedTable[T]) getOne(ctx context.Context, db *sql.DB, idOrName string) (T, error) {
+	v, err := t.scan(db.QueryRowContext(ctx, t.get, idOrName, idOrName, idOrName))
+	if errors.Is(err, sql.ErrNoRows) {
+		return v, fmt.Errorf("%s %s: %w", t.what, idOrName, ErrNotFound)
+	}
+	if err != nil {
+		return v, err
+	}
+	ids, err := queryRows(ctx, db, scanString, t.linksOf, t.id(&v))
+	t.link(&v, ids...)
+	return v, err
+}
+
 func scanKey(r rowScanner) (APIKey, error) {
 	var k APIKey
 	var last4 string
@@ -240,65 +323,26 @@ func scanKey(r rowScanner) (APIKey, error) {
 
 const keyCols = `id, name, description, customer_id, last4, vlen, enabled, created, updated`
 
+// keyTable reads api_keys and the plans each key is in.
+var keyTable = linkedTable[APIKey]{
+	what:    "API key",
+	scan:    scanKey,
+	list:    `SELECT ` + keyCols + ` FROM api_keys ORDER BY created, id`,
+	get:     `SELECT ` + keyCols + ` FROM api_keys WHERE id = ? OR name = ? ORDER BY id = ? DESC LIMIT 1`,
+	links:   `SELECT key_id, plan_id FROM plan_keys ORDER BY plan_id`,
+	linksOf: `SELECT plan_id FROM plan_keys WHERE key_id = ? ORDER BY plan_id`,
+	id:      func(k *APIKey) string { return k.ID },
+	link:    func(k *APIKey, plans ...string) { k.UsagePlans = append(k.UsagePlans, plans...) },
+}
+
 // ListKeys returns every key, oldest first.
 func (s *Store) ListKeys(ctx context.Context) ([]APIKey, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+keyCols+` FROM api_keys ORDER BY created, id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []APIKey
-	byID := map[string]int{}
-	for rows.Next() {
-		k, err := scanKey(rows)
-		if err != nil {
-			return nil, err
-		}
-		byID[k.ID] = len(out)
-		out = append(out, k)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	links, err := s.db.QueryContext(ctx, `SELECT key_id, plan_id FROM plan_keys ORDER BY plan_id`)
-	if err != nil {
-		return nil, err
-	}
-	defer links.Close()
-	for links.Next() {
-		var kid, pid string
-		if err := links.Scan(&kid, &pid); err != nil {
-			return nil, err
-		}
-		if i, ok := byID[kid]; ok {
-			out[i].UsagePlans = append(out[i].UsagePlans, pid)
-		}
-	}
-	return out, links.Err()
+	return keyTable.listAll(ctx, s.db)
 }
 
 // GetKey returns one key by id, or by name when no id matches.
 func (s *Store) GetKey(ctx context.Context, idOrName string) (APIKey, error) {
-	k, err := scanKey(s.db.QueryRowContext(ctx, `SELECT `+keyCols+` FROM api_keys WHERE id = ? OR name = ? ORDER BY id = ? DESC LIMIT 1`, idOrName, idOrName, idOrName))
-	if errors.Is(err, sql.ErrNoRows) {
-		return k, fmt.Errorf("API key %s: %w", idOrName, ErrNotFound)
-	}
-	if err != nil {
-		return k, err
-	}
-	rows, err := s.db.QueryContext(ctx, `SELECT plan_id FROM plan_keys WHERE key_id = ? ORDER BY plan_id`, k.ID)
-	if err != nil {
-		return k, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var p string
-		if err := rows.Scan(&p); err != nil {
-			return k, err
-		}
-		k.UsagePlans = append(k.UsagePlans, p)
-	}
-	return k, rows.Err()
+	return keyTable.getOne(ctx, s.db, idOrName)
 }
 
 // SetKeyEnabled enables or disables a key.
@@ -482,65 +526,26 @@ func scanPlan(r rowScanner) (UsagePlan, error) {
 
 const planCols = `id, name, description, api_stages, throttle, quota, created`
 
+// planTable reads usage_plans and the keys each plan holds.
+var planTable = linkedTable[UsagePlan]{
+	what:    "usage plan",
+	scan:    scanPlan,
+	list:    `SELECT ` + planCols + ` FROM usage_plans ORDER BY created, id`,
+	get:     `SELECT ` + planCols + ` FROM usage_plans WHERE id = ? OR name = ? ORDER BY id = ? DESC LIMIT 1`,
+	links:   `SELECT plan_id, key_id FROM plan_keys ORDER BY key_id`,
+	linksOf: `SELECT key_id FROM plan_keys WHERE plan_id = ? ORDER BY key_id`,
+	id:      func(p *UsagePlan) string { return p.ID },
+	link:    func(p *UsagePlan, keys ...string) { p.Keys = append(p.Keys, keys...) },
+}
+
 // ListPlans returns every usage plan with its key ids, oldest first.
 func (s *Store) ListPlans(ctx context.Context) ([]UsagePlan, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+planCols+` FROM usage_plans ORDER BY created, id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []UsagePlan
-	byID := map[string]int{}
-	for rows.Next() {
-		p, err := scanPlan(rows)
-		if err != nil {
-			return nil, err
-		}
-		byID[p.ID] = len(out)
-		out = append(out, p)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	links, err := s.db.QueryContext(ctx, `SELECT plan_id, key_id FROM plan_keys ORDER BY key_id`)
-	if err != nil {
-		return nil, err
-	}
-	defer links.Close()
-	for links.Next() {
-		var pid, kid string
-		if err := links.Scan(&pid, &kid); err != nil {
-			return nil, err
-		}
-		if i, ok := byID[pid]; ok {
-			out[i].Keys = append(out[i].Keys, kid)
-		}
-	}
-	return out, links.Err()
+	return planTable.listAll(ctx, s.db)
 }
 
 // GetPlan returns one plan by id, or by name when no id matches.
 func (s *Store) GetPlan(ctx context.Context, idOrName string) (UsagePlan, error) {
-	p, err := scanPlan(s.db.QueryRowContext(ctx, `SELECT `+planCols+` FROM usage_plans WHERE id = ? OR name = ? ORDER BY id = ? DESC LIMIT 1`, idOrName, idOrName, idOrName))
-	if errors.Is(err, sql.ErrNoRows) {
-		return p, fmt.Errorf("usage plan %s: %w", idOrName, ErrNotFound)
-	}
-	if err != nil {
-		return p, err
-	}
-	rows, err := s.db.QueryContext(ctx, `SELECT key_id FROM plan_keys WHERE plan_id = ? ORDER BY key_id`, p.ID)
-	if err != nil {
-		return p, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var k string
-		if err := rows.Scan(&k); err != nil {
-			return p, err
-		}
-		p.Keys = append(p.Keys, k)
-	}
-	return p, rows.Err()
+	return planTable.getOne(ctx, s.db, idOrName)
 }
 
 // DeletePlan deletes a plan and its key links.

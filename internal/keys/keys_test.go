@@ -3,8 +3,10 @@ package keys
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -108,6 +110,40 @@ func TestPlansLinksAndView(t *testing.T) {
 	}
 	if err := s.AddKey(ctx, other.ID, k1.ID); !errors.Is(err, ErrConflict) {
 		t.Errorf("second plan on the same API stage: %v, want ErrConflict", err)
+	}
+	// The links read back from both sides, listed and one by one.
+	keyIDs := []string{k1.ID, k2.ID}
+	sort.Strings(keyIDs)
+	keys, err := s.ListKeys(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plans, err := s.ListPlans(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gotGold, err := s.GetPlan(ctx, "gold")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gotK1, err := s.GetKey(ctx, "k1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	links := map[string]string{"GetPlan gold": fmt.Sprint(gotGold.Keys), "GetKey k1": fmt.Sprint(gotK1.UsagePlans)}
+	for _, k := range keys {
+		links["ListKeys "+k.Name] = fmt.Sprint(k.UsagePlans)
+	}
+	for _, pl := range plans {
+		links["ListPlans "+pl.Name] = fmt.Sprint(pl.Keys)
+	}
+	wantLinks := map[string]string{
+		"ListKeys k1": fmt.Sprint([]string{p.ID}), "ListKeys k2": fmt.Sprint([]string{p.ID}), "ListKeys k3": "[]",
+		"ListPlans gold": fmt.Sprint(keyIDs), "ListPlans other": "[]",
+		"GetPlan gold": fmt.Sprint(keyIDs), "GetKey k1": fmt.Sprint([]string{p.ID}),
+	}
+	if d := cmp.Diff(wantLinks, links); d != "" {
+		t.Errorf("links (-want +got):\n%s", d)
 	}
 	v, err := s.View(ctx)
 	if err != nil {

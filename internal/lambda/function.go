@@ -51,8 +51,13 @@ type Function struct {
 	MemoryMB int
 	// ReservedConcurrency caps concurrent executions of this function and
 	// reserves them. Zero means unreserved: the function shares
-	// Config.MaxConcurrency with the other unreserved functions.
+	// Config.MaxConcurrency with the other unreserved functions, unless
+	// Reserved is set.
 	ReservedConcurrency int
+	// Reserved makes ReservedConcurrency apply even when it is zero: as on
+	// AWS, a reserved concurrency of 0 throttles every invocation (the
+	// way to switch a function off).
+	Reserved bool
 	// Permissions is the function's resource-based policy, checked for
 	// invokes that carry a source ARN (API Gateway's). None means any API
 	// may invoke it, unless Config.StrictPermissions.

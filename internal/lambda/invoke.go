@@ -151,7 +151,7 @@ func (inv *invocation) finish(o outcome) bool {
 // ErrInvalidParameter. When ctx ends first, Invoke returns its error and
 // the invocation runs on, as in Lambda.
 func (s *Service) Invoke(ctx context.Context, name string, payload []byte, opts InvokeOptions) (*Result, error) {
-	fnName, qualifier := splitFunctionName(name)
+	fnName, qualifier := SplitFunctionName(name)
 	if opts.Qualifier != "" {
 		qualifier = opts.Qualifier
 	}
@@ -269,9 +269,11 @@ func checkPayload(typ InvocationType, payload []byte) error {
 	return nil
 }
 
-// splitFunctionName accepts "name", "name:qualifier",
-// "123456789012:function:name[:qualifier]" and full ARNs.
-func splitFunctionName(s string) (name, qualifier string) {
+// SplitFunctionName splits a function reference into the function name
+// and its qualifier, as Invoke reads it: it accepts "name",
+// "name:qualifier", "123456789012:function:name[:qualifier]" and full ARNs;
+// any other reference is a name.
+func SplitFunctionName(s string) (name, qualifier string) {
 	parts := strings.Split(s, ":")
 	switch {
 	case len(parts) >= 7 && parts[0] == "arn":

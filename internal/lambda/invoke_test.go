@@ -314,6 +314,24 @@ func TestThrottle(t *testing.T) {
 	}
 }
 
+// TestReservedZero: a reserved concurrency of 0 throttles every
+// invocation, as on AWS (the way to switch a function off), while an unset
+// one is unreserved.
+func TestReservedZero(t *testing.T) {
+	off := example("hello")
+	off.Reserved = true
+	s := newService(t, Config{}, off)
+	_, err := s.Invoke(context.Background(), "hello", []byte(`{}`), InvokeOptions{})
+	var se *ServiceError
+	if !errors.Is(err, ErrTooManyRequests) || !errors.As(err, &se) || se.Reason != "ReservedFunctionConcurrentInvocationLimitExceeded" {
+		t.Fatalf("invoke with reserved concurrency 0: err = %v, want TooManyRequestsException", err)
+	}
+	on := newService(t, Config{}, example("hello"))
+	if res := invoke(t, on, "hello", "{}"); res.FunctionError != "" {
+		t.Errorf("unreserved function: %+v", res)
+	}
+}
+
 func TestConcurrencyLimit(t *testing.T) {
 	const limit, calls = 5, 50
 	s := newService(t, Config{}, example("slow", withReserved(limit)))

@@ -4,39 +4,23 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/archway-gw/archway/internal/examplefn"
 )
 
 // binDir holds the example functions, built once by TestMain.
 var binDir string
 
 func TestMain(m *testing.M) {
-	os.Exit(runTests(m))
-}
-
-func runTests(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "archway-lambda-functions-*")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer func() { _ = os.RemoveAll(dir) }()
-	cmd := exec.Command("go", "build", "-o", dir+string(filepath.Separator), "github.com/archway-gw/archway/examples/functions/...")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "build example functions: %v\n%s", err, out)
-		return 1
-	}
-	binDir = dir
-	return m.Run()
+	os.Exit(examplefn.Main(m, &binDir))
 }
 
 // example returns a function running the named example binary.

@@ -211,7 +211,7 @@ func (s *Service) functionSet(fns []Function, prev map[string]*function) (map[st
 				f.initTimeout = 5 * time.Minute
 			}
 		}
-		if fn.ReservedConcurrency > 0 {
+		if fn.ReservedConcurrency > 0 || fn.Reserved {
 			f.slots = make(chan struct{}, fn.ReservedConcurrency)
 			f.reserved = true
 		}
@@ -381,7 +381,7 @@ func (s *Service) ARN(name string) (string, bool) {
 // command that would allow it when not. A function that is not local is
 // reported allowed: its own service decides.
 func (s *Service) Allows(name, sourceARN string) (ok bool, fix string) {
-	fnName, _ := splitFunctionName(name)
+	fnName, _ := SplitFunctionName(name)
 	f, found := s.lookup(fnName)
 	if !found {
 		return true, ""

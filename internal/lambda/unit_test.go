@@ -23,7 +23,7 @@ func TestSplitFunctionName(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.in, func(t *testing.T) {
-			name, q := splitFunctionName(tc.in)
+			name, q := SplitFunctionName(tc.in)
 			if name != tc.name || q != tc.qualifier {
 				t.Errorf("got %q %q, want %q %q", name, q, tc.name, tc.qualifier)
 			}

@@ -79,6 +79,15 @@ func (o *inputObject) Call(name string, args []any) (any, bool, error) {
 		v, _, err := o.path(args[0])
 		return v, true, err
 	case name == "json" && len(args) == 1:
+		if !o.docDone {
+			// $input.json('$') on a body not parsed yet (so not changed
+			// by the template either): printed as it is read.
+			if p, ok := args[0].(string); ok && p == "$" {
+				if out, ok := vtl.CompactJSON(o.bodyString()); ok {
+					return out, true, nil
+				}
+			}
+		}
 		v, found, err := o.path(args[0])
 		if err != nil || !found {
 			return `""`, true, err

@@ -132,7 +132,7 @@ func execute(ctx context.Context, tmpl *vtl.Template, in *Input, take func([]byt
 	e := &env{}
 	e.init(in)
 	bp := outPool.Get().(*[]byte)
-	out, err := tmpl.ExecuteAppend(ctx, (*bp)[:0], &e.vars, in.Limits)
+	out, err := e.exec.Append(ctx, tmpl, (*bp)[:0], &e.vars, in.Limits)
 	take(out)
 	if cap(out) <= maxPooledOutput {
 		*bp = out[:0]
@@ -162,6 +162,7 @@ type env struct {
 	lazy    lazyContext
 	input   inputObject
 	stage   *vtl.Map // $stageVariables, nil until used
+	exec    vtl.Execution
 }
 
 func (e *env) init(in *Input) {

@@ -89,9 +89,13 @@ type Vars interface {
 
 type localVar struct {
 	name string
-	v    any
-	set  bool // false once restored to "undefined"
+	v    any // undefined when restored to "not set"
 }
+
+// undefinedVar marks a local variable restored to "not set".
+type undefinedVar struct{}
+
+var undefined any = &undefinedVar{}
 
 // localIndexThreshold is the overlay size from which Get uses a map.
 const localIndexThreshold = 16
@@ -124,7 +128,7 @@ func (c *Context) find(name string) int {
 
 // Get returns the value of a variable.
 func (c *Context) Get(name string) (any, bool) {
-	if i := c.find(name); i >= 0 && c.local[i].set {
+	if i := c.find(name); i >= 0 && c.local[i].v != undefined {
 		return c.local[i].v, true
 	}
 	if v, ok := c.base[name]; ok {
@@ -139,13 +143,13 @@ func (c *Context) Get(name string) (any, bool) {
 // Set sets a variable.
 func (c *Context) Set(name string, v any) {
 	if i := c.find(name); i >= 0 {
-		c.local[i].v, c.local[i].set = v, true
+		c.local[i].v = v
 		return
 	}
 	if c.local == nil {
 		c.local = c.inline[:0]
 	}
-	c.local = append(c.local, localVar{name: name, v: v, set: true})
+	c.local = append(c.local, localVar{name: name, v: v})
 	if c.index != nil {
 		c.index[name] = len(c.local) - 1
 	} else if len(c.local) > localIndexThreshold {
@@ -163,7 +167,7 @@ func (c *Context) restore(name string, v any, ok bool) {
 		return
 	}
 	if i := c.find(name); i >= 0 {
-		c.local[i].v, c.local[i].set = nil, false
+		c.local[i].v = undefined
 	}
 }
 
@@ -194,10 +198,22 @@ func (t *Template) Execute(ctx context.Context, w io.Writer, vars *Context, limi
 // ExecuteAppend is Execute appending the output to dst, which it returns
 // (with what was rendered before a failure).
 func (t *Template) ExecuteAppend(ctx context.Context, dst []byte, vars *Context, limits Limits) ([]byte, error) {
+	var x Execution
+	return x.Append(ctx, t, dst, vars, limits)
+}
+
+// Execution is the working state of one execution, for hosts that keep it
+// together with their own per-render data (one allocation instead of two).
+// Its zero value is ready to use; it must not be reused.
+type Execution struct{ s state }
+
+// Append executes t as ExecuteAppend does.
+func (x *Execution) Append(ctx context.Context, t *Template, dst []byte, vars *Context, limits Limits) ([]byte, error) {
 	if vars == nil {
 		vars = NewContext(nil)
 	}
-	s := &state{ctx: ctx, t: t, vars: vars, lim: limits.withDefaults()}
+	s := &x.s
+	*s = state{ctx: ctx, t: t, vars: vars, lim: limits.withDefaults()}
 	s.args = s.argsInline[:0]
 	s.out.buf = dst
 	s.out.max = s.lim.MaxOutputBytes
@@ -297,7 +313,7 @@ type state struct {
 	scope *foreachScope
 	// args is the stack of evaluated method arguments.
 	args       []any
-	argsInline [8]any
+	argsInline [4]any
 }
 
 func (s *state) fail(at pos, cause error, format string, args ...any) error {

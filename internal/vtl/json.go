@@ -173,6 +173,19 @@ func (p *jsonParser) array(depth int) (any, error) {
 }
 
 func (p *jsonParser) number() (any, error) {
+	n, f, isInt, err := p.numberValue()
+	if err != nil {
+		return nil, err
+	}
+	if isInt {
+		return n, nil
+	}
+	return f, nil
+}
+
+// numberValue reads a number: an int64 when it is written as an integer
+// that fits, else a float64.
+func (p *jsonParser) numberValue() (n int64, f float64, isInt bool, err error) {
 	start := p.i
 	isFloat := false
 	if p.s[p.i] == '-' {
@@ -194,14 +207,14 @@ func (p *jsonParser) number() (any, error) {
 	lit := p.s[start:p.i]
 	if !isFloat {
 		if n, err := strconv.ParseInt(lit, 10, 64); err == nil {
-			return n, nil
+			return n, 0, true, nil
 		}
 	}
-	f, err := strconv.ParseFloat(lit, 64)
+	f, err = strconv.ParseFloat(lit, 64)
 	if err != nil && !errors.Is(err, strconv.ErrRange) {
-		return nil, p.errf("bad number %q", lit)
+		return 0, 0, false, p.errf("bad number %q", lit)
 	}
-	return f, nil
+	return 0, f, false, nil
 }
 
 func (p *jsonParser) str() (string, error) {

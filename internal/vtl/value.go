@@ -185,9 +185,7 @@ func (m *Map) RemoveValueForKey(k string) { m.Delete(k) }
 
 // String renders the map as Java's AbstractMap.toString does.
 func (m *Map) String() string {
-	var b strings.Builder
-	writeJava(&b, m)
-	return b.String()
+	return javaString(m)
 }
 
 // List is an ordered list. JSON lists (json-smart JSONArray, what JSON
@@ -231,9 +229,7 @@ func (l *List) Size() int { return len(l.Items) }
 
 // String renders the list as JSON or Java-style, see List.
 func (l *List) String() string {
-	var b strings.Builder
-	writeJava(&b, l)
-	return b.String()
+	return javaString(l)
 }
 
 // ToString returns the Java toString() form of v; null is "null".
@@ -250,9 +246,7 @@ func ToString(v any) string {
 	case float64:
 		return FormatDouble(x)
 	}
-	var b strings.Builder
-	writeJava(&b, v)
-	return b.String()
+	return javaString(v)
 }
 
 // Render returns the text a reference to v inserts into the output:
@@ -264,13 +258,21 @@ func Render(v any) string {
 	return ToString(v)
 }
 
-type stringWriter interface {
-	WriteString(s string) (int, error)
-	WriteByte(c byte) error
+// javaString is the Java toString() form of a map, list or object.
+func javaString(v any) string {
+	bp := outPool.Get().(*[]byte)
+	o := outWriter{buf: (*bp)[:0], max: math.MaxInt}
+	writeJava(&o, v)
+	str := string(o.buf)
+	if cap(o.buf) <= maxPooledOutput {
+		*bp = o.buf[:0]
+		outPool.Put(bp)
+	}
+	return str
 }
 
 // writeJava writes the Java toString() form of v.
-func writeJava(b stringWriter, v any) {
+func writeJava(b *outWriter, v any) {
 	switch x := v.(type) {
 	case *Map:
 		b.WriteByte('{')
@@ -318,7 +320,7 @@ func JSON(v any) string {
 	return str
 }
 
-func writeJSON(b stringWriter, v any) {
+func writeJSON(b *outWriter, v any) {
 	switch x := v.(type) {
 	case nil:
 		b.WriteString("null")
@@ -358,7 +360,7 @@ const hexDigits = "0123456789ABCDEF"
 // writeJSONString escapes s as json-smart's default style does. Runs of
 // characters that need no escaping are written at once; invalid UTF-8
 // bytes become U+FFFD.
-func writeJSONString(b stringWriter, s string) {
+func writeJSONString(b *outWriter, s string) {
 	b.WriteByte('"')
 	run := 0 // start of the pending run of unescaped bytes
 	for i := 0; i < len(s); {
@@ -466,22 +468,13 @@ func appendDouble(dst []byte, f float64) []byte {
 	return append(dst, exp...)
 }
 
-// writeNumber writes an int64 or float64 as Java prints it, without an
-// intermediate string when b is the template output.
-func writeNumber(b stringWriter, v any) bool {
+// writeNumber writes an int64 or float64 as Java prints it.
+func writeNumber(b *outWriter, v any) bool {
 	switch x := v.(type) {
 	case int64:
-		if o, ok := b.(*outWriter); ok {
-			_ = o.writeBytes(strconv.AppendInt(o.scratch[:0], x, 10))
-		} else {
-			b.WriteString(strconv.FormatInt(x, 10))
-		}
+		_ = b.writeBytes(strconv.AppendInt(b.scratch[:0], x, 10))
 	case float64:
-		if o, ok := b.(*outWriter); ok {
-			o.writeDouble(x)
-		} else {
-			b.WriteString(FormatDouble(x))
-		}
+		b.writeDouble(x)
 	default:
 		return false
 	}

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -87,10 +86,6 @@ func TestAuthorizersE2E(t *testing.T) {
 	defer jwks.Close()
 	const iss = "https://issuer.e2e.test/us-east-1_E2e"
 
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "api.yaml"), []byte(authorizerAPI), 0o644); err != nil {
-		t.Fatal(err)
-	}
 	cfg := `apis:
   - definition: api.yaml
     id: authze2e
@@ -106,9 +101,7 @@ cognito:
     jwksUrl: ` + jwks.URL + `
     clientIds: [e2e-client]
 `
-	if err := os.WriteFile(filepath.Join(dir, "archway.yaml"), []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	dir := configDir(t, authorizerAPI, cfg)
 	p := serve(t, "--debug", dir)
 	if strings.Contains(p.logs(), "authorizers") && strings.Contains(p.logs(), "not yet served") {
 		t.Errorf("start-up warns that authorizers are not served:\n%s", p.logs())

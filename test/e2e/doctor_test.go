@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -30,11 +29,7 @@ func TestDoctor(t *testing.T) {
 	t.Cleanup(untrusted.Close)
 
 	dir := t.TempDir()
-	write := func(name, body string) {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	write := func(name, body string) { writeFiles(t, dir, map[string]string{name: body}) }
 	write("archway.yaml", `apis:
   - id: sick
     definition: api.yaml

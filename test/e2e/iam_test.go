@@ -9,8 +9,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -86,10 +84,7 @@ func TestIAMAuthorization(t *testing.T) {
 	}))
 	t.Cleanup(backend.Close)
 	t.Setenv("ARCHWAY_E2E_IAM_SECRET", iamSecret)
-	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "api.yaml"), []byte(iamAPI), 0o644)
-	cfgPath := filepath.Join(dir, "archway.yaml")
-	os.WriteFile(cfgPath, []byte(iamConfig(backend.URL, "Allow")), 0o644)
+	dir := configDir(t, iamAPI, iamConfig(backend.URL, "Allow"))
 	p := serve(t, dir)
 
 	call := func(method, path, body, secret string, presign bool) response {
@@ -118,13 +113,7 @@ func TestIAMAuthorization(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return response{resp.StatusCode, resp.Header, string(b)}
+		return send(t, req)
 	}
 
 	t.Run("unsigned", func(t *testing.T) {
@@ -171,7 +160,7 @@ func TestIAMAuthorization(t *testing.T) {
 		}
 	})
 	t.Run("reload applies a new policy", func(t *testing.T) {
-		os.WriteFile(cfgPath, []byte(iamConfig(backend.URL, "Deny")), 0o644)
+		writeFiles(t, dir, map[string]string{"archway.yaml": iamConfig(backend.URL, "Deny")})
 		deadline := time.Now().Add(10 * time.Second)
 		for {
 			r := call("GET", "/prod/pets", "", iamSecret, false)

@@ -224,7 +224,11 @@ func TestAdminListener(t *testing.T) {
 	t.Run("refuses a non-loopback address without a token", func(t *testing.T) {
 		cmd := exec.Command(binary, append([]string{"serve", def, "--listen", "127.0.0.1:0", "--admin-listen", "0.0.0.0:0"}, vars...)...)
 		cmd.Env = append(os.Environ(), "ARCHWAY_ADMIN_TOKEN=")
+		cmd.Dir = t.TempDir()
 		out, err := cmd.CombinedOutput()
+		if _, serr := os.Stat(filepath.Join(cmd.Dir, ".archway")); serr == nil {
+			t.Error("serve created its data directory although the admin listener was refused")
+		}
 		if err == nil || !strings.Contains(string(out), "ARCHWAY_ADMIN_TOKEN") {
 			t.Errorf("err %v, output %s", err, out)
 		}

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"os"
 	"path/filepath"
 	"regexp"
 	"testing"
@@ -56,19 +55,13 @@ paths:
 // function still runs (its REPORT line appears).
 func TestLambdaAsyncInvocation(t *testing.T) {
 	bin := buildFunctions(t)
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "api.yaml"), []byte(asyncAPI), 0o644); err != nil {
-		t.Fatal(err)
-	}
 	cfg := `apis:
   - definition: api.yaml
     stages: [{name: dev, loggingLevel: INFO}]
 functions:
   - {name: slow, command: [` + filepath.Join(bin, "slow") + `], timeout: 30s}
 `
-	if err := os.WriteFile(filepath.Join(dir, "archway.yaml"), []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	dir := configDir(t, asyncAPI, cfg)
 	p := serve(t, "--debug", dir)
 	tests := []struct {
 		name, path, invocationType string

@@ -26,14 +26,11 @@ paths:
 // own start and end times say so).
 func TestLambdaConcurrencyThroughGateway(t *testing.T) {
 	bin := buildFunctions(t)
-	dir := t.TempDir()
-	writeFiles(t, dir, map[string]string{
-		"api.yaml": concurrencyAPI,
-		"archway.yaml": `apis: [{definition: api.yaml}]
+	cfg := `apis: [{definition: api.yaml}]
 functions:
   - {name: slow, command: [` + filepath.Join(bin, "slow") + `], timeout: 30s, reservedConcurrency: 5}
-`,
-	})
+`
+	dir := configDir(t, concurrencyAPI, cfg)
 	p := serve(t, "--debug", dir)
 	const n, limit = 50, 5
 	var wg sync.WaitGroup

@@ -31,15 +31,12 @@ func TestLambdaPerf(t *testing.T) {
 	}
 	bin := buildFunctions(t)
 	hello := filepath.Join(bin, "hello")
-	dir := t.TempDir()
-	writeFiles(t, dir, map[string]string{
-		"api.yaml": remoteAPI,
-		"archway.yaml": `apis: [{definition: api.yaml, stages: [{name: dev, accessLogFormat: ""}]}]
+	cfg := `apis: [{definition: api.yaml, stages: [{name: dev, accessLogFormat: ""}]}]
 accessLog: "off"
 functions:
   - {name: hello, command: [` + hello + `]}
-`,
-	})
+`
+	dir := configDir(t, remoteAPI, cfg)
 	p := serve(t, dir)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	url := p.base + "/dev/hello"

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"os"
 	"path/filepath"
 	"regexp"
 	"testing"
@@ -42,10 +41,6 @@ func TestLambdaPermissions(t *testing.T) {
 			name = "strict"
 		}
 		t.Run(name, func(t *testing.T) {
-			dir := t.TempDir()
-			if err := os.WriteFile(filepath.Join(dir, "api.yaml"), []byte(permissionsAPI), 0o644); err != nil {
-				t.Fatal(err)
-			}
 			cfg := `apis:
   - definition: api.yaml
     id: perm123
@@ -64,9 +59,7 @@ functions:
         sourceArn: "arn:aws:execute-api:us-east-1:000000000000:perm123/dev/GET/*"
   - {name: open, command: [` + filepath.Join(bin, "hello") + `]}
 `
-			if err := os.WriteFile(filepath.Join(dir, "archway.yaml"), []byte(cfg), 0o644); err != nil {
-				t.Fatal(err)
-			}
+			dir := configDir(t, permissionsAPI, cfg)
 			p := serve(t, "--debug", dir)
 			const ise = `{"message": "Internal server error"}`
 			openStatus, openCause := 200, ""

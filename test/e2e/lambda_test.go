@@ -2,14 +2,13 @@ package e2e
 
 import (
 	"encoding/json"
-	"fmt"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/archway-gw/archway/internal/examplefn"
 )
 
 var (
@@ -24,10 +23,7 @@ func buildFunctions(t *testing.T) string {
 	t.Helper()
 	functionsOnce.Do(func() {
 		functionsDir = filepath.Join(filepath.Dir(binary), "functions")
-		cmd := exec.Command("go", "build", "-o", functionsDir+string(filepath.Separator), "../../examples/functions/...")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			functionsErr = fmt.Errorf("building example functions: %w\n%s", err, out)
-		}
+		functionsErr = examplefn.Build(functionsDir)
 	})
 	if functionsErr != nil {
 		t.Fatal(functionsErr)
@@ -144,11 +140,6 @@ paths:
 
 func TestLambdaIntegrations(t *testing.T) {
 	bin := buildFunctions(t)
-	dir := t.TempDir()
-	def := filepath.Join(dir, "api.yaml")
-	if err := os.WriteFile(def, []byte(lambdaAPI), 0o644); err != nil {
-		t.Fatal(err)
-	}
 	cfg := `apis:
   - definition: api.yaml
     id: lambdae2e
@@ -165,9 +156,7 @@ functions:
   - {name: initfail, command: [` + filepath.Join(bin, "initfail") + `]}
   - {name: one-at-a-time, command: [` + filepath.Join(bin, "slow") + `], timeout: 30s, reservedConcurrency: 1}
 `
-	if err := os.WriteFile(filepath.Join(dir, "archway.yaml"), []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	dir := configDir(t, lambdaAPI, cfg)
 	p := serve(t, "--debug", "--function", "slow="+filepath.Join(bin, "slow"), dir)
 	const ise = `{"message": "Internal server error"}`
 	tests := []struct {

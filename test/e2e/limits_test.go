@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -47,17 +46,11 @@ paths:
 // section) and the stages; the store lives in DIR/data.
 func limitsDir(t *testing.T, extra, stages string) string {
 	t.Helper()
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "api.yaml"), []byte(limitsAPI), 0o644); err != nil {
-		t.Fatal(err)
-	}
 	if stages == "" {
 		stages = "      - name: dev\n"
 	}
 	cfg := "listen: 127.0.0.1:0\ndataDir: data\n" + extra + "apis:\n  - id: pets\n    definition: api.yaml\n    stages:\n" + stages
-	if err := os.WriteFile(filepath.Join(dir, "archway.yaml"), []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	dir := configDir(t, limitsAPI, cfg)
 	return dir
 }
 

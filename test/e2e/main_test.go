@@ -70,7 +70,20 @@ func serve(t *testing.T, args ...string) *proc {
 	t.Helper()
 	p := &proc{done: make(chan error, 1)}
 	full := append([]string{"serve", "--listen", "127.0.0.1:0"}, args...)
+	for i, a := range full {
+		// The process runs in a temporary directory, so that a default
+		// data directory (.archway) never lands in the source tree:
+		// relative paths that exist are made absolute first.
+		if !filepath.IsAbs(a) && !strings.HasPrefix(a, "-") {
+			if _, err := os.Stat(a); err == nil {
+				if abs, err := filepath.Abs(a); err == nil {
+					full[i] = abs
+				}
+			}
+		}
+	}
 	p.cmd = exec.Command(binary, full...)
+	p.cmd.Dir = t.TempDir()
 	pr, pw := io.Pipe()
 	p.cmd.Stderr = io.MultiWriter(pw, lockedWriter{&p.mu, &p.stderr})
 	p.cmd.Stdout = lockedWriter{&p.mu, &p.stdout}
@@ -129,6 +142,25 @@ func (p *proc) waitLog(t *testing.T, re *regexp.Regexp) string {
 	return ""
 }
 
+// writeFiles writes each file (name to content) into dir.
+func writeFiles(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// configDir writes api as api.yaml and cfg as archway.yaml into a new
+// temporary directory and returns it.
+func configDir(t *testing.T, api, cfg string) string {
+	t.Helper()
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"api.yaml": api, "archway.yaml": cfg})
+	return dir
+}
+
 type response struct {
 	status int
 	header http.Header
@@ -150,6 +182,12 @@ func do(t *testing.T, method, url string, body string, headers ...string) respon
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
+	return send(t, req)
+}
+
+// send sends req and reads the whole response.
+func send(t *testing.T, req *http.Request) response {
+	t.Helper()
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -5,8 +5,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -54,7 +52,6 @@ func TestTracingFromConfig(t *testing.T) {
 	}))
 	defer backend.Close()
 
-	dir := t.TempDir()
 	def := `openapi: 3.0.1
 info: {title: traced, version: "1"}
 paths:
@@ -71,11 +68,7 @@ tracing:
   sampleRatio: 1
   headers: {Authorization: "Bearer otlp-key"}
 `
-	for name, body := range map[string]string{"api.yaml": def, "archway.yaml": cfg} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	dir := configDir(t, def, cfg)
 	p := serve(t, dir)
 	const clientTrace = "4bf92f3577b34da6a3ce929d0e0e4736"
 	if r := do(t, "GET", p.base+"/dev/pets", "", "traceparent", "00-"+clientTrace+"-00f067aa0ba902b7-01"); r.status != 200 {

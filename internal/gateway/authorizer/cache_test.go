@@ -15,13 +15,13 @@ func TestMemoryCache(t *testing.T) {
 	r := &Result{PrincipalID: "p"}
 	c.Set(ctx, "k", r, time.Minute)
 	c.Set(ctx, "zero", r, 0) // a TTL of 0 caches nothing
-	if got, ok := c.Get(ctx, "k"); !ok || got != r {
-		t.Errorf("Get(k) = %v, %v", got, ok)
+	if got, ok, err := c.Get(ctx, "k"); !ok || got != r || err != nil {
+		t.Errorf("Get(k) = %v, %v, %v", got, ok, err)
 	}
-	if _, ok := c.Get(ctx, "zero"); ok {
+	if _, ok, _ := c.Get(ctx, "zero"); ok {
 		t.Error("an entry with TTL 0 was cached")
 	}
-	if _, ok := c.Get(ctx, "absent"); ok {
+	if _, ok, _ := c.Get(ctx, "absent"); ok {
 		t.Error("absent key found")
 	}
 }

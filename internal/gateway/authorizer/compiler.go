@@ -3,11 +3,15 @@ package authorizer
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"golang.org/x/sync/singleflight"
 
 	"github.com/archway-gw/archway/internal/apigw"
 	"github.com/archway-gw/archway/internal/diag"
@@ -41,7 +45,7 @@ type Compiler struct {
 	// AUTHORIZER_INVOKE_FAILED.
 	Backend *pipeline.Backend
 	// Cache keeps Lambda authorizer results; nil uses an in-process
-	// MemoryCache created on first use.
+	// MemoryCache created on first use. Set it before the first Guard.
 	Cache Cache
 	// Pools configures Cognito user pools by ARN (issuer, JWKS URL,
 	// client ids); pools not listed use AWS's issuer and JWKS URL.
@@ -59,6 +63,12 @@ type Compiler struct {
 
 	once sync.Once
 	keys *jwt.Keys
+	// flight coalesces concurrent invocations for one cache key.
+	flight singleflight.Group
+	// cacheLastLog (unix nanos) and cacheFallbacks rate-limit the log of
+	// cache failures.
+	cacheLastLog   atomic.Int64
+	cacheFallbacks atomic.Uint64
 }
 
 var _ pipeline.GuardCompiler = (*Compiler)(nil)
@@ -88,10 +98,14 @@ func (c *Compiler) init() {
 	})
 }
 
-// Close stops the JWKS refreshers.
+// Close stops the JWKS refreshers and closes the cache when it holds
+// connections (the Redis cache).
 func (c *Compiler) Close() {
 	if c.keys != nil {
 		c.keys.Close()
+	}
+	if cl, ok := c.Cache.(io.Closer); ok {
+		cl.Close()
 	}
 }
 

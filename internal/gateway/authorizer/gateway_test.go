@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/archway-gw/archway/internal/apigw"
 	"github.com/archway-gw/archway/internal/diag"
+	"github.com/archway-gw/archway/internal/examplefn"
 	execlog "github.com/archway-gw/archway/internal/exec"
 	"github.com/archway-gw/archway/internal/gateway"
 	"github.com/archway-gw/archway/internal/gateway/authorizer"
@@ -33,21 +33,7 @@ import (
 var fnDir string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "authorizer-fns-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	cmd := exec.Command("go", "build", "-o", dir+string(filepath.Separator),
-		"github.com/archway-gw/archway/examples/functions/authorizer")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "building the example authorizer: %v\n%s", err, out)
-		os.Exit(1)
-	}
-	fnDir = dir
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	os.Exit(examplefn.Main(m, &fnDir, "authorizer"))
 }
 
 // invocations counts the "lambda report" records of each function: one

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -119,20 +120,82 @@ func (a *lambdaAuthorizer) authorize(ctx context.Context, x *pipeline.Exchange, 
 			stage = x.Stage.Name
 		}
 		key = a.cacheKey + "/" + stage + "\x00" + strings.Join(vals, "\x00")
-		if r, ok := a.c.Cache.Get(ctx, key); ok {
+		r, ok, err := a.c.cacheGet(ctx, key)
+		if ok {
 			rec.Cached = true
 			rec.Notes = append(rec.Notes, a.cachedNote)
 			return a.decide(x, rec, r, methodARN, 0)
 		}
+		if err != nil {
+			rec.Notes = append(rec.Notes, "Archway: the authorizer cache could not be read ("+string(diag.LimiterUnavailable)+": "+err.Error()+"); the function is invoked")
+		}
+		return a.coalesce(ctx, x, rec, methodARN, vals, key)
 	}
 	res, latency, err := a.invoke(ctx, x, rec, methodARN, vals)
 	if err != nil {
 		return err
 	}
-	if key != "" {
-		a.c.Cache.Set(ctx, key, res, a.ttl)
-	}
 	return a.decide(x, rec, res, methodARN, latency)
+}
+
+// flight is the outcome of one invocation shared by concurrent requests
+// for the same identity.
+type flight struct {
+	res        *Result
+	latency    time.Duration
+	err        error
+	outcome    string
+	fnReqID    string
+	resultBody []byte
+}
+
+// coalesce invokes the function for a cache miss, once for all concurrent
+// requests of this process that miss the same key: the first (the leader)
+// invokes and caches the result; the others wait for it and share its
+// result or its failure. A leader whose own client went away leaves the
+// others to invoke for themselves.
+func (a *lambdaAuthorizer) coalesce(ctx context.Context, x *pipeline.Exchange, rec *exec.AuthorizerRecord, methodARN string, vals []string, key string) error {
+	leader := false
+	v, _, _ := a.c.flight.Do(key, func() (any, error) {
+		leader = true
+		f := &flight{}
+		f.res, f.latency, f.err = a.invoke(ctx, x, rec, methodARN, vals)
+		if f.err == nil {
+			a.c.cacheSet(ctx, key, f.res, a.ttl)
+		}
+		f.outcome, f.fnReqID, f.resultBody = rec.Outcome, rec.FunctionRequestID, rec.ResultBody
+		return f, nil
+	})
+	f := v.(*flight)
+	if leader {
+		if f.err != nil {
+			return f.err
+		}
+		return a.decide(x, rec, f.res, methodARN, f.latency)
+	}
+	var d *diag.Error
+	if f.err != nil && (!errors.As(f.err, &d) || d.Cause == diag.ClientAborted) {
+		res, latency, err := a.invoke(ctx, x, rec, methodARN, vals)
+		if err != nil {
+			return err
+		}
+		a.c.cacheSet(ctx, key, res, a.ttl)
+		return a.decide(x, rec, res, methodARN, latency)
+	}
+	cacheStats.coalesced.Add(1)
+	note := "Archway: waited for a concurrent invocation of the authorizer for the same identity (Lambda request id " + f.fnReqID + ") instead of invoking it again"
+	rec.Notes = append(rec.Notes, note)
+	rec.FunctionRequestID, rec.ResultBody, rec.ResultKept = f.fnReqID, f.resultBody, f.resultBody != nil
+	if f.err != nil {
+		e := *d
+		e.LogBefore = slices.Clone(d.LogBefore)
+		if strings.HasPrefix(e.LogLine, "Unauthorized request: ") {
+			e.LogLine = "Unauthorized request: " + x.Rec.RequestID
+		}
+		rec.Outcome = f.outcome
+		return &e
+	}
+	return a.decide(x, rec, f.res, methodARN, 0)
 }
 
 // decide evaluates the (maybe cached) policy for this request's method ARN.
@@ -239,12 +302,12 @@ func (a *lambdaAuthorizer) invoke(ctx context.Context, x *pipeline.Exchange, rec
 	if res.FunctionError != "" {
 		p, _ := lambda.ParseFunctionError(res.Payload)
 		if res.Failure == lambda.FailureTimeout {
-			return nil, latency, a.fail(rec, diag.Newf(diag.PhaseAuthorizer, diag.AuthorizerTimeout, "%s timed out: %s%s", who, p.ErrorMessage, logTail(res.Log)))
+			return nil, latency, a.fail(rec, diag.Newf(diag.PhaseAuthorizer, diag.AuthorizerTimeout, "%s timed out: %s%s", who, p.ErrorMessage, pipeline.LogTail(res.Log, 5)))
 		}
 		if p.ErrorMessage == "Unauthorized" {
-			return nil, latency, a.unauthorized(x, rec, diag.AuthorizerUnauthorized, who+" answered Unauthorized"+logTail(res.Log))
+			return nil, latency, a.unauthorized(x, rec, diag.AuthorizerUnauthorized, who+" answered Unauthorized"+pipeline.LogTail(res.Log, 5))
 		}
-		d := diag.Newf(diag.PhaseAuthorizer, diag.AuthorizerError, "%s failed (%s): %s%s", who, res.Failure, p.ErrorMessage, logTail(res.Log))
+		d := diag.Newf(diag.PhaseAuthorizer, diag.AuthorizerError, "%s failed (%s): %s%s", who, res.Failure, p.ErrorMessage, pipeline.LogTail(res.Log, 5))
 		if f := firstField(res.Payload); f != "" && !knownFields[f] {
 			// AWS reads the error object as a result and fails on its
 			// first field (recorded in execution logs).
@@ -284,17 +347,6 @@ func (a *lambdaAuthorizer) invokeError(ctx, ictx context.Context, rec *exec.Auth
 	return a.fail(rec, diag.Wrap(diag.PhaseAuthorizer, diag.AuthorizerInvokeFailed, err, "authorizer "+a.name+": invoking function "+name))
 }
 
-func logTail(log []string) string {
-	const n = 5
-	if len(log) == 0 {
-		return ""
-	}
-	if len(log) > n {
-		log = log[len(log)-n:]
-	}
-	return "; last log lines: " + strings.Join(log, " | ")
-}
-
 // tokenEvent is the TOKEN authorizer's input.
 type tokenEvent struct {
 	Type               string `json:"type"`
@@ -305,18 +357,10 @@ type tokenEvent struct {
 // requestEvent is the REQUEST authorizer's input: the proxy event's
 // fields (without body), with empty maps as {} rather than null.
 type requestEvent struct {
-	Type                            string              `json:"type"`
-	MethodArn                       string              `json:"methodArn"`
-	Resource                        string              `json:"resource"`
-	Path                            string              `json:"path"`
-	HTTPMethod                      string              `json:"httpMethod"`
-	Headers                         map[string]string   `json:"headers"`
-	MultiValueHeaders               map[string][]string `json:"multiValueHeaders"`
-	QueryStringParameters           map[string]string   `json:"queryStringParameters"`
-	MultiValueQueryStringParameters map[string][]string `json:"multiValueQueryStringParameters"`
-	PathParameters                  map[string]string   `json:"pathParameters"`
-	StageVariables                  map[string]string   `json:"stageVariables"`
-	RequestContext                  requestContext      `json:"requestContext"`
+	Type      string `json:"type"`
+	MethodArn string `json:"methodArn"`
+	pipeline.ProxyRequestFields
+	RequestContext requestContext `json:"requestContext"`
 }
 
 type requestContext struct {
@@ -335,13 +379,14 @@ func (a *lambdaAuthorizer) event(x *pipeline.Exchange, methodARN string, vals []
 		return json.Marshal(tokenEvent{Type: "TOKEN", MethodArn: methodARN, AuthorizationToken: vals[0]})
 	}
 	b := pipeline.ProxyEventBase(x, a.resourcePath)
+	f := b.ProxyRequestFields
+	f.Headers, f.MultiValueHeaders = nonNil(f.Headers), nonNil(f.MultiValueHeaders)
+	f.QueryStringParameters, f.MultiValueQueryStringParameters = nonNil(f.QueryStringParameters), nonNil(f.MultiValueQueryStringParameters)
+	f.PathParameters, f.StageVariables = nonNil(f.PathParameters), nonNil(f.StageVariables)
 	ev := requestEvent{
 		Type: "REQUEST", MethodArn: methodARN,
-		Resource: b.Resource, Path: b.Path, HTTPMethod: b.HTTPMethod,
-		Headers: nonNil(b.Headers), MultiValueHeaders: nonNil(b.MultiValueHeaders),
-		QueryStringParameters: nonNil(b.QueryStringParameters), MultiValueQueryStringParameters: nonNil(b.MultiValueQueryStringParameters),
-		PathParameters: nonNil(b.PathParameters), StageVariables: nonNil(b.StageVariables),
-		RequestContext: requestContext{ProxyRequestContext: b.RequestContext, Identity: requestIdentity{ProxyIdentity: b.RequestContext.Identity}},
+		ProxyRequestFields: f,
+		RequestContext:     requestContext{ProxyRequestContext: b.RequestContext, Identity: requestIdentity{ProxyIdentity: b.RequestContext.Identity}},
 	}
 	if x.Auth != nil {
 		ev.RequestContext.Identity.APIKey = nonEmpty(x.Auth.APIKey)

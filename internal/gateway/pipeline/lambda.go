@@ -231,7 +231,7 @@ func lambdaFailure(name string, res *lambda.Result, msg string) (diag.Cause, str
 	case lambda.FailureResponseTooLarge:
 		what = "returned a response over the Lambda payload limit"
 	}
-	return cause, fmt.Sprintf("function %s %s (Lambda request id %s): %s%s", name, what, res.RequestID, msg, logTail(res.Log, 5))
+	return cause, fmt.Sprintf("function %s %s (Lambda request id %s): %s%s", name, what, res.RequestID, msg, LogTail(res.Log, 5))
 }
 
 // explain adds the Archway explanation of a Lambda failure to the execution
@@ -242,8 +242,9 @@ func explain(d *diag.Error) *diag.Error {
 	return d
 }
 
-// logTail renders the last n lines of a function log for an explanation.
-func logTail(log []string, n int) string {
+// LogTail renders the last n lines of a function log for an explanation:
+// "; last log lines: a | b", or "" for an empty log.
+func LogTail(log []string, n int) string {
 	if len(log) == 0 {
 		return ""
 	}

@@ -9,7 +9,6 @@ import (
 	"hash/fnv"
 	"net"
 	"net/http"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -23,6 +22,15 @@ import (
 // query string, path parameters and stage variables, and the identity
 // fields of an unauthenticated caller.
 type ProxyEventV1 struct {
+	ProxyRequestFields
+	RequestContext  ProxyRequestContext `json:"requestContext"`
+	Body            *string             `json:"body"`
+	IsBase64Encoded bool                `json:"isBase64Encoded"`
+}
+
+// ProxyRequestFields are the request fields of a REST proxy event, which
+// the event of a REQUEST authorizer carries too.
+type ProxyRequestFields struct {
 	Resource                        string              `json:"resource"`
 	Path                            string              `json:"path"`
 	HTTPMethod                      string              `json:"httpMethod"`
@@ -32,9 +40,6 @@ type ProxyEventV1 struct {
 	MultiValueQueryStringParameters map[string][]string `json:"multiValueQueryStringParameters"`
 	PathParameters                  map[string]string   `json:"pathParameters"`
 	StageVariables                  map[string]string   `json:"stageVariables"`
-	RequestContext                  ProxyRequestContext `json:"requestContext"`
-	Body                            *string             `json:"body"`
-	IsBase64Encoded                 bool                `json:"isBase64Encoded"`
 }
 
 // ProxyRequestContext is the requestContext of a REST proxy event.
@@ -111,11 +116,11 @@ func (m *Method) BuildProxyEventV1(x *Exchange) *ProxyEventV1 {
 func ProxyEventBase(x *Exchange, resourcePath string) *ProxyEventV1 {
 	r := x.Req
 	rec := x.Rec
-	ev := &ProxyEventV1{
+	ev := &ProxyEventV1{ProxyRequestFields: ProxyRequestFields{
 		Resource:   resourcePath,
 		Path:       collapseSlashes(rec.Path),
 		HTTPMethod: r.Method,
-	}
+	}}
 	if ev.Path == "" {
 		ev.Path = "/"
 	}
@@ -146,35 +151,19 @@ func ProxyEventBase(x *Exchange, resourcePath string) *ProxyEventV1 {
 		}
 		add("X-Forwarded-For", []string{xff})
 	}
-	proto, port := "http", "80"
-	if r.TLS != nil {
-		proto, port = "https", "443"
-	}
-	if la, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
-		if _, p, err := net.SplitHostPort(la.String()); err == nil {
-			port = p
-		}
-	}
+	proto, port := forwardedProtoPort(r)
 	add("X-Forwarded-Port", []string{port})
 	add("X-Forwarded-Proto", []string{proto})
 
 	// Query string: form-decoded; the single-value map keeps the last value.
-	raw := r.URL.RawQuery
-	for raw != "" {
-		var kv string
-		kv, raw, _ = strings.Cut(raw, "&")
-		if kv == "" {
-			continue
-		}
-		k, v, _ := strings.Cut(kv, "=")
-		k, v = formUnescape(k), formUnescape(v)
+	eachQueryParam(r.URL.RawQuery, func(k, v string) {
 		if ev.QueryStringParameters == nil {
 			ev.QueryStringParameters = map[string]string{}
 			ev.MultiValueQueryStringParameters = map[string][]string{}
 		}
 		ev.QueryStringParameters[k] = v
 		ev.MultiValueQueryStringParameters[k] = append(ev.MultiValueQueryStringParameters[k], v)
-	}
+	})
 	for _, p := range x.Params {
 		if ev.PathParameters == nil {
 			ev.PathParameters = map[string]string{}
@@ -208,7 +197,7 @@ func ProxyEventBase(x *Exchange, resourcePath string) *ProxyEventV1 {
 		Path:              "/" + rec.Stage + rec.Path,
 		Protocol:          rec.Protocol,
 		RequestID:         rec.RequestID,
-		RequestTime:       rec.Start.UTC().Format("02/Jan/2006:15:04:05 -0700"),
+		RequestTime:       rec.Start.UTC().Format(requestTimeLayout),
 		RequestTimeEpoch:  rec.Start.UnixMilli(),
 		ResourceID:        shortID("resource", x.APIID, resourcePath),
 		ResourcePath:      resourcePath,
@@ -220,6 +209,38 @@ func ProxyEventBase(x *Exchange, resourcePath string) *ProxyEventV1 {
 		ev.RequestContext.Identity.APIKey, ev.RequestContext.Identity.APIKeyID = &k, &id
 	}
 	return ev
+}
+
+// requestTimeLayout is the layout of a proxy event's request time.
+const requestTimeLayout = "02/Jan/2006:15:04:05 -0700"
+
+// forwardedProtoPort is the X-Forwarded-Proto and X-Forwarded-Port API
+// Gateway adds: the scheme the client used and the port it connected to.
+func forwardedProtoPort(r *http.Request) (proto, port string) {
+	proto, port = "http", "80"
+	if r.TLS != nil {
+		proto, port = "https", "443"
+	}
+	if la, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+		if _, p, err := net.SplitHostPort(la.String()); err == nil {
+			port = p
+		}
+	}
+	return proto, port
+}
+
+// eachQueryParam calls f with each form-decoded parameter of a raw query
+// string, in order, skipping empty ones.
+func eachQueryParam(raw string, f func(k, v string)) {
+	for raw != "" {
+		var kv string
+		kv, raw, _ = strings.Cut(raw, "&")
+		if kv == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(kv, "=")
+		f(formUnescape(k), formUnescape(v))
+	}
 }
 
 // shortID is a stable 6-10 character id, shaped like API Gateway's
@@ -274,7 +295,7 @@ func (m *Method) serveLambdaProxy(ctx context.Context, x *Exchange) (*Response, 
 		var d *diag.Error
 		if pe, ok := perr.(*ProxyResponseError); ok {
 			d = explain(diag.New(diag.PhaseIntegrationResponse, diag.LambdaMalformedProxyResponse,
-				fmt.Sprintf("function %s (Lambda request id %s) returned a malformed proxy response: %s%s", name, res.RequestID, pe.Reason, logTail(res.Log, 5))))
+				fmt.Sprintf("function %s (Lambda request id %s) returned a malformed proxy response: %s%s", name, res.RequestID, pe.Reason, LogTail(res.Log, 5))))
 		} else {
 			d = diag.As(perr)
 		}
@@ -306,25 +327,15 @@ func malformed(format string, args ...any) error {
 // the client's first Accept media type is binary. A malformed response is a
 // *ProxyResponseError; bad base64 to decode is BINARY_CONVERSION_FAILED.
 func (m *Method) ProxyResponse(payload []byte, accept string) (*Response, error) {
-	dec := json.NewDecoder(bytes.NewReader(payload))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, malformed("the payload is not JSON: %s", truncate(string(payload), 100))
-	}
-	if dec.More() {
-		return nil, malformed("the payload holds more than one JSON value")
+	v, err := decodeProxyPayload(payload)
+	if err != nil {
+		return nil, err
 	}
 	obj, ok := v.(map[string]any)
 	if !ok {
 		return nil, malformed("the payload is %s, not a JSON object", jsonKind(v))
 	}
-	keys := make([]string, 0, len(obj))
-	for k := range obj {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range sortedKeys(obj) {
 		switch k {
 		case "statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded":
 		default:
@@ -332,25 +343,10 @@ func (m *Method) ProxyResponse(payload []byte, accept string) (*Response, error)
 		}
 	}
 	status := 200
-	switch sc := obj["statusCode"].(type) {
-	case nil:
-	case json.Number:
-		n, err := strconv.Atoi(sc.String())
-		if err != nil {
-			return nil, malformed("statusCode %s is not an integer", sc)
+	if sc := obj["statusCode"]; sc != nil {
+		if status, err = proxyStatusCode(sc, true); err != nil {
+			return nil, err
 		}
-		status = n
-	case string:
-		n, err := strconv.Atoi(strings.TrimSpace(sc))
-		if err != nil {
-			return nil, malformed("statusCode %q is not a number", sc)
-		}
-		status = n
-	default:
-		return nil, malformed("statusCode is %s, not a number", jsonKind(sc))
-	}
-	if status < 100 || status > 599 {
-		return nil, malformed("statusCode %d is not an HTTP status", status)
 	}
 	type hdr struct {
 		name string
@@ -405,21 +401,9 @@ func (m *Method) ProxyResponse(payload []byte, accept string) (*Response, error)
 	default:
 		return nil, malformed("headers is %s, not an object", jsonKind(sv))
 	}
-	var body string
-	switch b := obj["body"].(type) {
-	case nil:
-	case string:
-		body = b
-	default:
-		return nil, malformed("body is %s, not a string", jsonKind(b))
-	}
-	isB64 := false
-	switch b := obj["isBase64Encoded"].(type) {
-	case nil:
-	case bool:
-		isB64 = b
-	default:
-		return nil, malformed("isBase64Encoded is %s, not a boolean", jsonKind(b))
+	body, isB64, err := proxyBody(obj)
+	if err != nil {
+		return nil, err
 	}
 	out := &Response{Status: status, Header: http.Header{}}
 	for _, h := range hs {
@@ -440,6 +424,71 @@ func (m *Method) ProxyResponse(payload []byte, accept string) (*Response, error)
 		out.Body = dec
 	}
 	return out, nil
+}
+
+// decodeProxyPayload decodes a Lambda proxy response: one JSON value,
+// numbers kept as json.Number.
+func decodeProxyPayload(payload []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(payload))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, malformed("the payload is not JSON: %s", truncate(string(payload), 100))
+	}
+	if dec.More() {
+		return nil, malformed("the payload holds more than one JSON value")
+	}
+	return v, nil
+}
+
+// proxyStatusCode reads a proxy response's statusCode: a JSON integer or,
+// when numericString (payload format 1.0), a string holding one; it must
+// be an HTTP status.
+func proxyStatusCode(v any, numericString bool) (int, error) {
+	var status int
+	switch sc := v.(type) {
+	case json.Number:
+		n, err := strconv.Atoi(sc.String())
+		if err != nil {
+			return 0, malformed("statusCode %s is not an integer", sc)
+		}
+		status = n
+	case string:
+		if !numericString {
+			return 0, malformed("statusCode is %s, not a number", jsonKind(sc))
+		}
+		n, err := strconv.Atoi(strings.TrimSpace(sc))
+		if err != nil {
+			return 0, malformed("statusCode %q is not a number", sc)
+		}
+		status = n
+	default:
+		return 0, malformed("statusCode is %s, not a number", jsonKind(sc))
+	}
+	if status < 100 || status > 599 {
+		return 0, malformed("statusCode %d is not an HTTP status", status)
+	}
+	return status, nil
+}
+
+// proxyBody reads the body and isBase64Encoded keys of a structured proxy
+// response; both may be absent or null.
+func proxyBody(obj map[string]any) (body string, isBase64 bool, err error) {
+	switch b := obj["body"].(type) {
+	case nil:
+	case string:
+		body = b
+	default:
+		return "", false, malformed("body is %s, not a string", jsonKind(b))
+	}
+	switch b := obj["isBase64Encoded"].(type) {
+	case nil:
+	case bool:
+		isBase64 = b
+	default:
+		return "", false, malformed("isBase64Encoded is %s, not a boolean", jsonKind(b))
+	}
+	return body, isBase64, nil
 }
 
 func hasHeader(h http.Header, name string) bool {

@@ -7,7 +7,6 @@ import (
 	"mime"
 	"net"
 	"net/http"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -112,12 +111,7 @@ func BuildProxyEventV2(in EventV2Input) *ProxyEventV2 {
 	if ev.RawPath == "" {
 		ev.RawPath = "/"
 	}
-	keys := make([]string, 0, len(r.Header))
-	for k := range r.Header {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range sortedKeys(r.Header) {
 		vs := r.Header[k]
 		lk := strings.ToLower(k)
 		if lk == "cookie" {
@@ -155,28 +149,13 @@ func BuildProxyEventV2(in EventV2Input) *ProxyEventV2 {
 			ev.Headers["x-forwarded-for"] = src
 		}
 	}
-	proto, port := "http", "80"
-	if r.TLS != nil {
-		proto, port = "https", "443"
-	}
-	if la, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
-		if _, p, err := net.SplitHostPort(la.String()); err == nil {
-			port = p
-		}
-	}
+	proto, port := forwardedProtoPort(r)
 	ev.Headers["x-forwarded-port"] = port
 	ev.Headers["x-forwarded-proto"] = proto
 	if in.TraceID != "" {
 		ev.Headers["x-amzn-trace-id"] = in.TraceID
 	}
-	for raw := r.URL.RawQuery; raw != ""; {
-		var kv string
-		kv, raw, _ = strings.Cut(raw, "&")
-		if kv == "" {
-			continue
-		}
-		k, v, _ := strings.Cut(kv, "=")
-		k, v = formUnescape(k), formUnescape(v)
+	eachQueryParam(r.URL.RawQuery, func(k, v string) {
 		if ev.QueryStringParameters == nil {
 			ev.QueryStringParameters = map[string]string{}
 		}
@@ -185,7 +164,7 @@ func BuildProxyEventV2(in EventV2Input) *ProxyEventV2 {
 		} else {
 			ev.QueryStringParameters[k] = v
 		}
-	}
+	})
 	if len(in.PathParameters) > 0 {
 		ev.PathParameters = in.PathParameters
 	}
@@ -217,7 +196,7 @@ func BuildProxyEventV2(in EventV2Input) *ProxyEventV2 {
 		RequestID: in.RequestID,
 		RouteKey:  in.RouteKey,
 		Stage:     in.Stage,
-		Time:      in.Start.UTC().Format("02/Jan/2006:15:04:05 -0700"),
+		Time:      in.Start.UTC().Format(requestTimeLayout),
 		TimeEpoch: in.Start.UnixMilli(),
 	}
 	return ev
@@ -256,14 +235,9 @@ func textualMediaType(ct string) bool {
 //     field, is a *ProxyResponseError (HTTP APIs answer 500
 //     {"message":"Internal Server Error"}).
 func ParseProxyResponseV2(payload []byte) (*Response, error) {
-	dec := json.NewDecoder(bytes.NewReader(payload))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, malformed("the payload is not JSON: %s", truncate(string(payload), 100))
-	}
-	if dec.More() {
-		return nil, malformed("the payload holds more than one JSON value")
+	v, err := decodeProxyPayload(payload)
+	if err != nil {
+		return nil, err
 	}
 	obj, isObj := v.(map[string]any)
 	if _, structured := obj["statusCode"]; !isObj || !structured {
@@ -273,19 +247,9 @@ func ParseProxyResponseV2(payload []byte) (*Response, error) {
 		}
 		return &Response{Status: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}}, Body: body}, nil
 	}
-	status := 0
-	switch sc := obj["statusCode"].(type) {
-	case json.Number:
-		n, err := strconv.Atoi(sc.String())
-		if err != nil {
-			return nil, malformed("statusCode %s is not an integer", sc)
-		}
-		status = n
-	default:
-		return nil, malformed("statusCode is %s, not a number", jsonKind(sc))
-	}
-	if status < 100 || status > 599 {
-		return nil, malformed("statusCode %d is not an HTTP status", status)
+	status, err := proxyStatusCode(obj["statusCode"], false)
+	if err != nil {
+		return nil, err
 	}
 	out := &Response{Status: status, Header: http.Header{}}
 	switch hv := obj["headers"].(type) {
@@ -325,27 +289,17 @@ func ParseProxyResponseV2(payload []byte) (*Response, error) {
 	default:
 		return nil, malformed("cookies is %s, not a list", jsonKind(cv))
 	}
-	var body string
-	switch b := obj["body"].(type) {
-	case nil:
-	case string:
-		body = b
-	default:
-		return nil, malformed("body is %s, not a string", jsonKind(b))
+	body, isB64, err := proxyBody(obj)
+	if err != nil {
+		return nil, err
 	}
 	out.Body = []byte(body)
-	switch b := obj["isBase64Encoded"].(type) {
-	case nil:
-	case bool:
-		if b {
-			raw, err := base64.StdEncoding.DecodeString(body)
-			if err != nil {
-				return nil, malformed("isBase64Encoded is true and the body is not base64: %v", err)
-			}
-			out.Body = raw
+	if isB64 {
+		raw, err := base64.StdEncoding.DecodeString(body)
+		if err != nil {
+			return nil, malformed("isBase64Encoded is true and the body is not base64: %v", err)
 		}
-	default:
-		return nil, malformed("isBase64Encoded is %s, not a boolean", jsonKind(b))
+		out.Body = raw
 	}
 	if _, ok := out.Header["Content-Type"]; !ok {
 		out.Header["Content-Type"] = []string{"application/json"}

@@ -83,10 +83,12 @@ func (x *Exchange) mappingInput(body []byte) *mapping.Input {
 		}
 		x.tmplBase = base
 	}
-	in := *x.tmplBase
+	// The exchange's templates render one after the other: they share
+	// the input, with their own body and the overrides so far.
+	in := x.tmplBase
 	in.Body = body
 	in.Overrides = x.Overrides
-	return &in
+	return in
 }
 
 // templateSource gathers, on first use, the parts of the template input

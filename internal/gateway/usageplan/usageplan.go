@@ -445,7 +445,7 @@ func (g *guard) Check(ctx context.Context, x *pipeline.Exchange) error {
 		lim := keys.QuotaLimit(q, b.PlanCreated, p.start)
 		_, ok, err := g.c.cfg.Backend.Consume(ctx, b.QuotaPrefix+p.day, lim, 1, p.end)
 		if err != nil {
-			if e := g.fallback(sg, err); e != nil {
+			if e := g.fallback(ctx, sg, err); e != nil {
 				return e
 			}
 		} else if !ok {
@@ -503,7 +503,7 @@ func (g *guard) checkBatch(ctx context.Context, sg *stageGuard, stageName string
 	th, qok, err := g.c.batcher.AllowBatch(ctx, takes[:n], qt)
 	switch {
 	case err != nil:
-		if e := g.fallback(sg, err); e != nil {
+		if e := g.fallback(ctx, sg, err); e != nil {
 			return e
 		}
 	case th >= 0:
@@ -622,7 +622,7 @@ func (g *guard) clientBucket(b *keys.Binding) (limit.Rate, string) {
 func (g *guard) take(ctx context.Context, sg *stageGuard, bucket string, r limit.Rate) (throttled bool, _ *diag.Error) {
 	d, err := g.c.cfg.Backend.Allow(ctx, bucket, r, 1)
 	if err != nil {
-		return false, g.fallback(sg, err)
+		return false, g.fallback(ctx, sg, err)
 	}
 	if !d.Allowed {
 		return true, nil
@@ -631,8 +631,22 @@ func (g *guard) take(ctx context.Context, sg *stageGuard, bucket string, r limit
 }
 
 // fallback applies the stage's failure mode to a backend error: nil lets
-// the request through.
-func (g *guard) fallback(sg *stageGuard, err error) *diag.Error {
+// the request through. A backend call cut short because the request's own
+// context ended (the client hung up) is not an outage of the backend: it is
+// neither counted nor logged as a fallback.
+func (g *guard) fallback(ctx context.Context, sg *stageGuard, err error) *diag.Error {
+	if ctx.Err() == nil {
+		g.countFallback(sg, err)
+	}
+	if sg.failClosed {
+		return &diag.Error{Phase: diag.PhaseUsagePlan, Cause: diag.LimiterUnavailable, Err: err,
+			LogLine: fmt.Sprintf("Throttle and quota limits for API Stage %s could not be checked (%s backend unavailable); the stage fails closed", sg.apiStage, g.c.cfg.Backend.Name())}
+	}
+	return nil
+}
+
+// countFallback counts a fallback and logs it, at most once a second.
+func (g *guard) countFallback(sg *stageGuard, err error) {
 	limit.CountFallback(!sg.failClosed)
 	g.c.fallbacks.Add(1)
 	now := time.Now().UnixNano()
@@ -645,9 +659,4 @@ func (g *guard) fallback(sg *stageGuard, err error) *diag.Error {
 			"backend", g.c.cfg.Backend.Name(), "api", g.apiID, "stage", sg.name, "failureMode", mode,
 			"fallbacks", g.c.fallbacks.Swap(0), "error", err.Error())
 	}
-	if sg.failClosed {
-		return &diag.Error{Phase: diag.PhaseUsagePlan, Cause: diag.LimiterUnavailable, Err: err,
-			LogLine: fmt.Sprintf("Throttle and quota limits for API Stage %s could not be checked (%s backend unavailable); the stage fails closed", sg.apiStage, g.c.cfg.Backend.Name())}
-	}
-	return nil
 }

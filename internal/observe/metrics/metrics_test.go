@@ -2,14 +2,12 @@ package metrics
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	osexec "os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -21,6 +19,7 @@ import (
 
 	"github.com/archway-gw/archway/internal/apigw"
 	"github.com/archway-gw/archway/internal/diag"
+	"github.com/archway-gw/archway/internal/examplefn"
 	"github.com/archway-gw/archway/internal/exec"
 	"github.com/archway-gw/archway/internal/gateway"
 	"github.com/archway-gw/archway/internal/gateway/integration/httpx"
@@ -34,22 +33,7 @@ import (
 var binDir string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "archway-metrics-fns-*")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	cmd := osexec.Command("go", "build", "-o", dir+string(filepath.Separator),
-		"github.com/archway-gw/archway/examples/functions/hello", "github.com/archway-gw/archway/examples/functions/panic",
-		"github.com/archway-gw/archway/examples/functions/slow")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "building example functions: %v\n%s", err, out)
-		os.Exit(1)
-	}
-	binDir = dir
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	os.Exit(examplefn.Main(m, &binDir, "hello", "panic", "slow"))
 }
 
 const definition = `openapi: 3.0.1

@@ -5,13 +5,11 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	osexec "os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -24,6 +22,7 @@ import (
 
 	"github.com/archway-gw/archway/internal/apigw"
 	"github.com/archway-gw/archway/internal/diag"
+	"github.com/archway-gw/archway/internal/examplefn"
 	"github.com/archway-gw/archway/internal/exec"
 	"github.com/archway-gw/archway/internal/gateway"
 	"github.com/archway-gw/archway/internal/gateway/integration/httpx"
@@ -36,20 +35,7 @@ import (
 var binDir string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "archway-tracing-fns-*")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	cmd := osexec.Command("go", "build", "-o", dir+string(filepath.Separator), "github.com/archway-gw/archway/examples/functions/hello")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "building example functions: %v\n%s", err, out)
-		os.Exit(1)
-	}
-	binDir = dir
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	os.Exit(examplefn.Main(m, &binDir, "hello"))
 }
 
 // receiver is a real OTLP/HTTP trace receiver: it decodes the protobuf

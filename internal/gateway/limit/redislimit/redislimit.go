@@ -42,6 +42,7 @@ type Options struct {
 // Backend is the Redis limit.Backend.
 type Backend struct {
 	rdb       *redis.Client
+	batcher   redis.Scripter // AllowBatch's scripts: rdb's auto-pipeliner
 	rl        *redis_rate.Limiter
 	prefix    string
 	backoff   time.Duration
@@ -71,7 +72,11 @@ func New(o Options) *Backend {
 		ContextTimeoutEnabled: true,
 		DisableIdentity:       true,
 	})
-	return &Backend{rdb: rdb, rl: redis_rate.NewLimiter(rdb), prefix: o.KeyPrefix, backoff: o.Backoff}
+	b := &Backend{rdb: rdb, rl: redis_rate.NewLimiter(rdb), prefix: o.KeyPrefix, backoff: o.Backoff, batcher: rdb}
+	if ap, err := rdb.AutoPipeline(); err == nil {
+		b.batcher = ap
+	}
+	return b
 }
 
 // Name implements limit.Backend.
@@ -88,8 +93,14 @@ func (b *Backend) down() bool {
 	return u != 0 && time.Now().UnixNano() < u
 }
 
-func (b *Backend) fail(err error) error {
-	b.downUntil.Store(time.Now().Add(b.backoff).UnixNano())
+// fail reports a failed command. The backend backs off only when the server
+// failed: a command cut short because the caller's context ended (a client
+// that hung up mid-request) says nothing about the server, and backing off
+// then would let the next second of traffic through unchecked.
+func (b *Backend) fail(ctx context.Context, err error) error {
+	if ctx.Err() == nil {
+		b.downUntil.Store(time.Now().Add(b.backoff).UnixNano())
+	}
 	return fmt.Errorf("%w: redis: %w", limit.ErrUnavailable, err)
 }
 
@@ -118,7 +129,7 @@ func (b *Backend) Allow(ctx context.Context, key string, r limit.Rate, n int) (l
 	}
 	res, err := b.rl.AllowN(ctx, b.prefix+key, gcra(r), n)
 	if err != nil {
-		return limit.Decision{}, b.fail(err)
+		return limit.Decision{}, b.fail(ctx, err)
 	}
 	d := limit.Decision{Allowed: res.Allowed >= n, Remaining: res.Remaining}
 	if !d.Allowed {
@@ -145,7 +156,7 @@ func (b *Backend) Consume(ctx context.Context, key string, lim, n int64, expires
 	}
 	v, err := consume.Run(ctx, b.rdb, []string{b.prefix + key}, lim, n, expires.UnixMilli()).Int64Slice()
 	if err != nil {
-		return 0, false, b.fail(err)
+		return 0, false, b.fail(ctx, err)
 	}
 	if len(v) != 2 {
 		return 0, false, fmt.Errorf("redis quota script returned %v", v)
@@ -160,7 +171,7 @@ func (b *Backend) Seed(ctx context.Context, key string, used int64, expires time
 	}
 	err := b.rdb.SetArgs(ctx, b.prefix+key, strconv.FormatInt(used, 10), redis.SetArgs{Mode: "NX", ExpireAt: expires}).Err()
 	if err != nil && err != redis.Nil {
-		return b.fail(err)
+		return b.fail(ctx, err)
 	}
 	return nil
 }
@@ -229,9 +240,9 @@ func (b *Backend) AllowBatch(ctx context.Context, takes []limit.Take, q *limit.Q
 	if q != nil {
 		keys = append(keys, b.prefix+q.Key)
 	}
-	v, err := batch.Run(ctx, b.rdb, keys, args...).Int64Slice()
+	v, err := batch.Run(ctx, b.batcher, keys, args...).Int64Slice()
 	if err != nil {
-		return -1, false, b.fail(err)
+		return -1, false, b.fail(ctx, err)
 	}
 	if len(v) != 3 {
 		return -1, false, fmt.Errorf("redis batch script returned %v", v)

@@ -148,6 +148,53 @@ func TestRedisKilled(t *testing.T) {
 		if _, _, err := b.Consume(ctx, "q", 10, 1, time.Now().Add(time.Hour)); !errors.Is(err, limit.ErrUnavailable) {
 			t.Fatalf("Consume after kill: %v", err)
 		}
+		if _, _, err := b.AllowBatch(ctx, []limit.Take{{Key: "k", Rate: r}}, nil); !errors.Is(err, limit.ErrUnavailable) {
+			t.Fatalf("AllowBatch after kill: %v", err)
+		}
+	}
+	// Past the back-off, the next call tries the server again and fails
+	// within the command timeout.
+	time.Sleep(1100 * time.Millisecond)
+	start := time.Now()
+	if _, _, err := b.AllowBatch(ctx, []limit.Take{{Key: "k", Rate: r}}, nil); !errors.Is(err, limit.ErrUnavailable) {
+		t.Fatalf("AllowBatch after the back-off: %v", err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("AllowBatch on a dead server took %s", d)
+	}
+}
+
+// TestRedisCallerCanceled: a call cut short by its caller's context (a
+// client that hung up) does not make the backend back off: the next call
+// with a live context reaches the server and decides.
+func TestRedisCallerCanceled(t *testing.T) {
+	b, _ := newBackend(t, "canceled")
+	r := limit.Rate{PerSecond: 100, Burst: 100}
+	takes := []limit.Take{{Key: "k", Rate: r}}
+	canceled, cancel := context.WithCancel(context.Background())
+	cancel()
+	tests := []struct {
+		name string
+		call func(ctx context.Context) error
+	}{
+		{"Allow", func(ctx context.Context) error { _, err := b.Allow(ctx, "k", r, 1); return err }},
+		{"AllowBatch", func(ctx context.Context) error { _, _, err := b.AllowBatch(ctx, takes, nil); return err }},
+		{"Consume", func(ctx context.Context) error {
+			_, _, err := b.Consume(ctx, "q", 10, 1, time.Now().Add(time.Hour))
+			return err
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			// The auto-pipelined AllowBatch may still run a command whose
+			// caller has gone; either way it must not fail otherwise.
+			if err := tc.call(canceled); err != nil && !errors.Is(err, limit.ErrUnavailable) {
+				t.Fatalf("canceled call: err %v, want nil or ErrUnavailable", err)
+			}
+			if err := tc.call(context.Background()); err != nil {
+				t.Fatalf("call after a canceled one: %v (the backend backed off)", err)
+			}
+		})
 	}
 }
 
@@ -165,6 +212,31 @@ func BenchmarkRedisAllow(b *testing.B) {
 				return
 			}
 			i++
+		}
+	})
+}
+
+// BenchmarkRedisAllowBatch is the per-request decision of a keyed method
+// (plan bucket, account bucket and quota in one script), from 64
+// concurrent callers as under a 64-connection load: calls are
+// auto-pipelined, so one round trip carries many decisions.
+func BenchmarkRedisAllowBatch(b *testing.B) {
+	be, _ := newBackend(b, "benchbatch")
+	ctx := context.Background()
+	r := limit.Rate{PerSecond: 1e6, Burst: 1 << 30}
+	_, end := limit.Bounds(limit.Day, time.Now())
+	b.ReportAllocs()
+	b.SetParallelism(64)
+	var n atomic.Int64
+	b.RunParallel(func(pb *testing.PB) {
+		id := n.Add(1)
+		takes := []limit.Take{{Key: fmt.Sprintf("plan:k%d", id), Rate: r}, {Key: "account", Rate: r}}
+		q := &limit.QuotaTake{Key: fmt.Sprintf("q:k%d", id), Limit: 1 << 40, Expires: end}
+		for pb.Next() {
+			if th, ok, err := be.AllowBatch(ctx, takes, q); err != nil || th != -1 || !ok {
+				b.Errorf("AllowBatch = %d, %v, %v", th, ok, err)
+				return
+			}
 		}
 	})
 }
