@@ -12,8 +12,10 @@
 # Environment:
 #   VEGETA_DURATION  open-loop duration per target (default 30s; 0s skips the
 #                    latency phase, the default for s2 and s3)
-#   S2_ACCOUNT_THROTTLE  s2: on (AWS's 10000,5000 account bucket in the measured
-#                    configs; the default) or off (--account-throttle off)
+#   S2_ACCOUNT_THROTTLE  s2, the account bucket of the measured configs: high
+#                    (the default: 1000000 rps, burst 1000000, taken by every
+#                    request and never empty), aws (AWS's 10000,5000: a run
+#                    above 10000 req/s gets 429s and fails) or off
 #   VEGETA_RATE      fixed open-loop rate in req/s instead of 50% of nginx's max
 #   WARMUP           wrk warm-up per target before each measurement (default 2s)
 #   PORT_BASE        first of 8 consecutive loopback ports (default 19100)
@@ -30,8 +32,8 @@ case $MODE in pinned|free) ;; *) usage ;; esac
 [[ $REPS =~ ^[1-9][0-9]*$ ]] || usage
 [[ $DURATION =~ ^[1-9][0-9]*s$ ]] || { echo "DURATION must be like 10s" >&2; exit 2; }
 case $SCENARIO in s2|s3) VEGETA_DURATION=${VEGETA_DURATION:-0s} ;; *) VEGETA_DURATION=${VEGETA_DURATION:-30s} ;; esac
-S2_ACCOUNT_THROTTLE=${S2_ACCOUNT_THROTTLE:-on}
-case $S2_ACCOUNT_THROTTLE in on|off) ;; *) echo "S2_ACCOUNT_THROTTLE must be on or off" >&2; exit 2 ;; esac
+S2_ACCOUNT_THROTTLE=${S2_ACCOUNT_THROTTLE:-high}
+case $S2_ACCOUNT_THROTTLE in high|aws|off) ;; *) echo "S2_ACCOUNT_THROTTLE must be high, aws or off" >&2; exit 2 ;; esac
 VEGETA_RATE=${VEGETA_RATE:-}
 [ -z "$VEGETA_RATE" ] || [[ $VEGETA_RATE =~ ^[1-9][0-9]*$ ]] || { echo "VEGETA_RATE must be a number of req/s" >&2; exit 2; }
 [[ $VEGETA_DURATION =~ ^[0-9]+s$ ]] || { echo "VEGETA_DURATION must be like 30s (0s: no latency phase)" >&2; exit 2; }
@@ -213,8 +215,11 @@ EOF
 # the run); the authorizer caches its result for 300 s.
 S2_KEY=bench-key-0123456789abcdefghij
 S2_AUTH=allow-all
-S2_ACC_YAML=""
-[ "$S2_ACCOUNT_THROTTLE" = on ] || S2_ACC_YAML="  account: {rateLimit: -1}"
+case $S2_ACCOUNT_THROTTLE in
+high) S2_ACC_YAML="  account: {rateLimit: 1000000, burstLimit: 1000000}" ;;
+aws) S2_ACC_YAML="  account: {rateLimit: 10000, burstLimit: 5000}" ;;
+off) S2_ACC_YAML="  account: {rateLimit: -1}" ;;
+esac
 s2_config() { # name backend-yaml
 	local d=$TMP/$1
 	mkdir -p "$d/data"
@@ -328,11 +333,10 @@ if [ "$SCENARIO" = s0 ]; then
 elif [ "$SCENARIO" = s2 ]; then
 	start redis "$(command -v redis-server)" --bind 127.0.0.1 --port "$P_REDIS" --save "" --appendonly no --dir "$TMP"
 	for _ in $(seq 50); do redis-cli -p "$P_REDIS" ping 2>/dev/null | grep -q PONG && break; sleep 0.1; done
-	if [ "$S2_ACCOUNT_THROTTLE" = on ]; then ACC=(); else ACC=(--account-throttle off); fi
 	start archway "$TMP/bin/archway" serve "$BENCH/defs/s1-proxy.yaml" --listen "127.0.0.1:$P_ARCHWAY" \
 		--stage dev --log-level OFF --access-log "" --account-throttle off --var "origin=http://127.0.0.1:$P_ORIGIN"
-	start archway-key-memory "$TMP/bin/archway" serve "$TMP/s2-memory" "${ACC[@]}"
-	start archway-key-redis "$TMP/bin/archway" serve "$TMP/s2-redis" "${ACC[@]}"
+	start archway-key-memory "$TMP/bin/archway" serve "$TMP/s2-memory"
+	start archway-key-redis "$TMP/bin/archway" serve "$TMP/s2-redis"
 	XPID[archway-key-redis]=${PID[redis]}
 elif [ "$SCENARIO" = s3 ]; then
 	start archway-obs-off "$TMP/bin/archway" serve "$TMP/s3-off"

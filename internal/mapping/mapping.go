@@ -129,6 +129,9 @@ func Execute(ctx context.Context, b *strings.Builder, tmpl *vtl.Template, in *In
 // execute renders into a pooled buffer and hands the output (also what
 // was rendered before a failure) to take, which must not keep it.
 func execute(ctx context.Context, tmpl *vtl.Template, in *Input, take func([]byte)) (*Overrides, error) {
+	// The env is not pooled: values of a render ($input, $context, a
+	// #define block) can be stored into host maps that outlive it, such
+	// as the authorizer claims the response template sees again.
 	e := &env{}
 	e.init(in)
 	bp := outPool.Get().(*[]byte)

@@ -70,8 +70,8 @@ func (t *Template) Render(ctx context.Context, x *Exchange, body []byte) (string
 // mappingInput builds what a template sees from the exchange. The method
 // request's parameters, headers, stage variables and AWS context are
 // gathered once per exchange, and only when a template reads them (see
-// templateSource); they are shared by the exchange's templates: only the
-// body and the overrides differ between them.
+// templateSource), for all its templates: only the body and the overrides
+// differ between them.
 func (x *Exchange) mappingInput(body []byte) *mapping.Input {
 	if x.tmplBase == nil {
 		base := &mapping.Input{
@@ -83,12 +83,12 @@ func (x *Exchange) mappingInput(body []byte) *mapping.Input {
 		}
 		x.tmplBase = base
 	}
-	// The exchange's templates render one after the other: they share
-	// the input, with their own body and the overrides so far.
-	in := x.tmplBase
+	// Each template gets its own copy: a value of one render (such as
+	// $input) may be kept in a host map and read by a later template.
+	in := *x.tmplBase
 	in.Body = body
 	in.Overrides = x.Overrides
-	return in
+	return &in
 }
 
 // templateSource gathers, on first use, the parts of the template input
