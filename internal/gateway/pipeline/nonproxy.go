@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"mime"
 	"net/http"
 	"regexp"
 	"sort"
@@ -126,14 +125,22 @@ func (m *Method) requestBody(ctx context.Context, x *Exchange) ([]byte, error) {
 // unsupportedMediaType is declared here until request validation lands with its own causes.
 const unsupportedMediaType = diag.UnsupportedMediaType
 
+// mediaType is the lower-cased media type of a Content-Type or Accept
+// entry, without parameters; empty means application/json. It equals what
+// mime.ParseMediaType returns for valid values, and reads invalid ones the
+// same way, without parsing the parameters.
 func mediaType(ct string) string {
 	if ct == "" {
 		return "application/json"
 	}
-	if mt, _, err := mime.ParseMediaType(ct); err == nil {
-		return mt
+	base, _, _ := strings.Cut(ct, ";")
+	base = strings.TrimSpace(base)
+	for i := 0; i < len(base); i++ {
+		if c := base[i]; c >= 'A' && c <= 'Z' || c >= 0x80 {
+			return strings.ToLower(base)
+		}
 	}
-	return strings.ToLower(strings.TrimSpace(strings.Split(ct, ";")[0]))
+	return base
 }
 
 // mockStatusLenientRE reads a statusCode that opens a non-JSON object, as
@@ -302,7 +309,9 @@ func (ir *IntegrationResponse) template(accept string) (*Template, string) {
 	if len(ir.templates) == 0 {
 		return nil, ""
 	}
-	for _, part := range strings.Split(accept, ",") {
+	for rest := accept; rest != ""; {
+		var part string
+		part, rest, _ = strings.Cut(rest, ",")
 		mt := mediaType(part)
 		if t, ok := ir.templates[mt]; ok && part != "" {
 			return t, mt
