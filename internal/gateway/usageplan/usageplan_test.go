@@ -411,6 +411,17 @@ func TestFailureModes(t *testing.T) {
 	if after.FallbackOpen-before.FallbackOpen < 20 || after.FallbackClosed-before.FallbackClosed != 1 {
 		t.Errorf("fallbacks counted: open +%d closed +%d", after.FallbackOpen-before.FallbackOpen, after.FallbackClosed-before.FallbackClosed)
 	}
+	// A request whose own context has ended (the client hung up) is not an
+	// outage of the backend: it passes the open stage uncounted.
+	canceled, cancel := context.WithCancel(context.Background())
+	cancel()
+	before = limit.Stats()
+	if err := g.Check(canceled, exchange("dev")); err != nil {
+		t.Fatalf("open stage, canceled request: %v", err)
+	}
+	if after := limit.Stats(); after.FallbackOpen != before.FallbackOpen {
+		t.Errorf("a canceled request counted as %d fallbacks", after.FallbackOpen-before.FallbackOpen)
+	}
 }
 
 func BenchmarkGuardKeyPlanQuota(b *testing.B) {
