@@ -40,9 +40,25 @@ var conformanceLambda = sync.OnceValues(func() (*lambda.Service, error) {
 // replaced atomically: a concurrent run keeps executing the file it
 // started. what names the function in errors.
 func startFunction(src, bin, name, what string) (*lambda.Service, error) {
+	path, err := buildFunction(src, bin, what)
+	if err != nil {
+		return nil, err
+	}
+	return lambda.New(lambda.Config{Logger: discardLogger()}, lambda.Function{Name: name, Command: []string{path}, Timeout: functionTimeout})
+}
+
+// functionTimeout bounds one invocation of a conformance function.
+const functionTimeout = 10 * time.Second
+
+func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// buildFunction builds the aws-lambda-go function whose source is src
+// (relative to this package's directory) and returns the path of the
+// binary, cached per user as bin and replaced atomically.
+func buildFunction(src, bin, what string) (string, error) {
 	_, file, _, ok := goruntime.Caller(0)
 	if !ok {
-		return nil, fmt.Errorf("cannot locate the conformance package source")
+		return "", fmt.Errorf("cannot locate the conformance package source")
 	}
 	src = filepath.Join(filepath.Dir(file), src)
 	dir, err := os.UserCacheDir()
@@ -51,26 +67,25 @@ func startFunction(src, bin, name, what string) (*lambda.Service, error) {
 	}
 	dir = filepath.Join(dir, "archway")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
+		return "", err
 	}
 	tmp, err := os.CreateTemp(dir, bin+"-*")
 	if err != nil {
-		return nil, err
+		return "", err
 	}
 	tmp.Close()
 	cmd := exec.Command("go", "build", "-o", tmp.Name(), ".")
 	cmd.Dir = src
 	if out, err := cmd.CombinedOutput(); err != nil {
 		os.Remove(tmp.Name())
-		return nil, fmt.Errorf("building the %s %s: %w\n%s", what, src, err, out)
+		return "", fmt.Errorf("building the %s %s: %w\n%s", what, src, err, out)
 	}
 	bin = filepath.Join(dir, bin)
 	if err := os.Rename(tmp.Name(), bin); err != nil {
 		os.Remove(tmp.Name())
-		return nil, fmt.Errorf("installing the %s: %w", what, err)
+		return "", fmt.Errorf("installing the %s: %w", what, err)
 	}
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	return lambda.New(lambda.Config{Logger: logger}, lambda.Function{Name: name, Command: []string{bin}, Timeout: 10 * time.Second})
+	return bin, nil
 }
 
 // newLambdaHarness serves api with the conformance Lambda service behind

@@ -181,17 +181,25 @@ func compareBackendHeaders(m *matcher, want, got map[string]string) string {
 	return ""
 }
 
+// executionLogExpected is the expectation of an execution-log vector.
+type executionLogExpected struct {
+	LogLines []string          `json:"log_lines"`
+	Status   int               `json:"status"`
+	Headers  map[string]string `json:"headers"`
+	Body     json.RawMessage   `json:"body"`
+}
+
 func runExecutionLog(_ context.Context, v Vector, all map[string]Vector) (Outcome, string) {
 	var in struct {
 		Integration string `json:"integration"`
+		TestInvoke  string `json:"test_invoke"`
 	}
-	var exp struct {
-		LogLines []string          `json:"log_lines"`
-		Status   int               `json:"status"`
-		Headers  map[string]string `json:"headers"`
-	}
+	var exp executionLogExpected
 	json.Unmarshal(v.Inputs, &in)
 	json.Unmarshal(v.Expected, &exp)
+	if strings.HasSuffix(in.Integration, " Lambda") && in.TestInvoke != "" {
+		return runLambdaExecutionLog(context.Background(), in.TestInvoke, exp)
+	}
 	if in.Integration != "MOCK" {
 		return Unsupported, "needs a " + in.Integration + " integration (served in a later issue)"
 	}

@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"runtime/debug"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -229,7 +230,7 @@ func (s *Server) writeResponse(w http.ResponseWriter, x *pipeline.Exchange, resp
 	x.Rec.Status = resp.Status
 	x.Rec.ResponseBody, x.Rec.ResponseBodyKept = resp.Body, true
 	if x.Trace {
-		x.Rec.ResponseHeaders = headerKVs(resp.Header)
+		x.Rec.ResponseHeaders = methodResponseKVs(resp.Header)
 	}
 	x.Rec.ResponseLength = int64(len(resp.Body))
 	w.WriteHeader(resp.Status)
@@ -286,7 +287,7 @@ func newExchange(r *http.Request) *pipeline.Exchange {
 	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
 		rec.SourceIP = host
 	}
-	return &pipeline.Exchange{Req: r, Rec: rec}
+	return &pipeline.Exchange{Req: r, Rec: rec, Host: r.Host}
 }
 
 // newIDs returns a random UUID (x-amzn-RequestId) and a 16-character
@@ -358,12 +359,31 @@ func queryKVs(raw string) []exec.KV {
 	return out
 }
 
+// headerKVs lists headers for the execution log, sorted by name: Go does
+// not keep the client's order, and a stable order keeps logs comparable.
 func headerKVs(h http.Header) []exec.KV {
 	out := make([]exec.KV, 0, len(h))
 	for k, vs := range h {
 		out = append(out, exec.KV{Key: k, Value: strings.Join(vs, ",")})
 	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
 	return out
+}
+
+// methodResponseKVs lists the method response headers for the execution
+// log in a stable order: X-Amzn-Trace-Id first, as AWS logs it (it is set
+// when the integration answers, before the method response's own
+// headers), then the others sorted by name.
+func methodResponseKVs(h http.Header) []exec.KV {
+	kvs := headerKVs(h)
+	sort.Slice(kvs, func(i, j int) bool {
+		ti, tj := kvs[i].Key == "X-Amzn-Trace-Id", kvs[j].Key == "X-Amzn-Trace-Id"
+		if ti != tj {
+			return ti
+		}
+		return kvs[i].Key < kvs[j].Key
+	})
+	return kvs
 }
 
 // Run serves on every listener until ctx is cancelled, then drains

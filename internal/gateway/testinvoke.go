@@ -89,6 +89,8 @@ func (s *Server) TestInvoke(ctx context.Context, in TestInvokeRequest) (*TestInv
 		full.Stage.Variables = in.StageVariables
 	}
 	x := newExchange(req)
+	// A TestInvoke request has only the headers the caller gave.
+	x.Host = req.Header.Get("Host")
 	x.APIID, x.Stage = api.ID, &full.Stage
 	x.Rec.Stage, x.Rec.Path = in.Stage, shown
 	w := httptest.NewRecorder()

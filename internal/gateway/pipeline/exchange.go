@@ -6,6 +6,7 @@ package pipeline
 
 import (
 	"net/http"
+	"net/textproto"
 	"strconv"
 	"strings"
 	"time"
@@ -47,6 +48,12 @@ type Exchange struct {
 	// Overrides are what mapping templates set through
 	// $context.requestOverride and $context.responseOverride.
 	Overrides *mapping.Overrides
+	// Host is the method request's Host header, which Go's server keeps
+	// in Req.Host rather than Req.Header. As on AWS, templates
+	// ($input.params('Host')) and parameter mappings
+	// (method.request.header.Host) see it. Empty when the request had
+	// none (a TestInvoke call without a Host header).
+	Host string
 
 	tmplCtx *mapping.RequestContext
 	// tmplBase is what every template of the exchange sees but the body and
@@ -78,11 +85,24 @@ func (x *Exchange) PathParam(name string) (string, bool) {
 	return "", false
 }
 
+// methodHeader returns the values of the method request header name,
+// the Host header included (see Exchange.Host).
+func (x *Exchange) methodHeader(name string) []string {
+	if x.Host != "" && textproto.CanonicalMIMEHeaderKey(name) == "Host" && len(x.Req.Header["Host"]) == 0 {
+		return []string{x.Host}
+	}
+	return x.Req.Header.Values(name)
+}
+
 // MethodRequest implements gatewayresponse.Vars.
 func (x *Exchange) MethodRequest(location, name string) string {
 	switch location {
 	case "header":
-		return x.Req.Header.Get(name)
+		vs := x.methodHeader(name)
+		if len(vs) == 0 {
+			return ""
+		}
+		return vs[0]
 	case "querystring":
 		return lastQuery(x.Req.URL.RawQuery, name)
 	case "path":

@@ -129,13 +129,13 @@ func (s Source) requestValue(x *Exchange) (string, bool) {
 		vs := allQuery(x.Req.URL.RawQuery, s.name)
 		return strings.Join(vs, ","), len(vs) > 0
 	case srcHeader:
-		vs := x.Req.Header.Values(s.name)
+		vs := x.methodHeader(s.name)
 		if len(vs) == 0 {
 			return "", false
 		}
 		return vs[len(vs)-1], true
 	case srcMultiHeader:
-		vs := x.Req.Header.Values(s.name)
+		vs := x.methodHeader(s.name)
 		return strings.Join(vs, ","), len(vs) > 0
 	case srcStage:
 		v, ok := x.Stage.Variables[s.name]

@@ -112,7 +112,7 @@ func (s *templateSource) QueryParams() []mapping.Param {
 // Headers implements mapping.Source.
 func (s *templateSource) Headers() []mapping.Param {
 	if !s.headerDone {
-		s.headers, s.headerDone = mapping.TemplateHeaders(headerParams(s.x.Req.Header)), true
+		s.headers, s.headerDone = mapping.TemplateHeaders(headerParams(s.x.Req.Header, s.x.Host)), true
 	}
 	return s.headers
 }
@@ -187,10 +187,22 @@ func queryParams(raw string) []mapping.Param {
 	return out
 }
 
-func headerParams(h http.Header) []mapping.Param {
-	out := make([]mapping.Param, 0, len(h))
+// headerParams lists the method request headers h, sorted, with the Host
+// header host (when not empty and not in h) in its place.
+func headerParams(h http.Header, host string) []mapping.Param {
+	out := make([]mapping.Param, 0, len(h)+1)
+	if _, ok := h["Host"]; ok {
+		host = ""
+	}
 	for _, k := range sortedKeys(h) {
+		if host != "" && k > "Host" {
+			out = append(out, mapping.Param{Name: "Host", Value: host})
+			host = ""
+		}
 		out = append(out, mapping.Param{Name: k, Value: strings.Join(h[k], ",")})
+	}
+	if host != "" {
+		out = append(out, mapping.Param{Name: "Host", Value: host})
 	}
 	return out
 }
