@@ -2,7 +2,6 @@ package main
 
 import (
 	"log/slog"
-	"time"
 
 	"github.com/archway-gw/archway/internal/gateway/authorizer"
 	"github.com/archway-gw/archway/internal/gateway/authorizer/jwt"
@@ -45,7 +44,5 @@ func authorizerCache(backend *pipeline.Backend, l *loaded) authorizer.Cache {
 		return nil
 	}
 	r := l.cfg.Limits.Redis
-	return rediscache.New(rediscache.Options{Addr: r.Addr, Username: r.Username, Password: r.Password,
-		DB: r.DB, KeyPrefix: r.KeyPrefix, Timeout: time.Duration(r.Timeout),
-		Local: authorizer.DefaultCacheEntries})
+	return rediscache.New(rediscache.Options{Options: redisOptions(r), Local: authorizer.DefaultCacheEntries})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/archway-gw/archway/internal/redisconn"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -73,8 +74,7 @@ func newLimits(l *loaded, accountFlag string, logger *slog.Logger) (*usageplan.C
 		}
 	}
 	if lc.Backend == "redis" {
-		cfg.Backend = redislimit.New(redislimit.Options{Addr: lc.Redis.Addr, Username: lc.Redis.Username, Password: lc.Redis.Password,
-			DB: lc.Redis.DB, KeyPrefix: lc.Redis.KeyPrefix, Timeout: time.Duration(lc.Redis.Timeout)})
+		cfg.Backend = redislimit.New(redisOptions(lc.Redis))
 	} else {
 		cfg.Backend = limit.NewMemory()
 	}
@@ -101,6 +101,13 @@ func newLimits(l *loaded, accountFlag string, logger *slog.Logger) (*usageplan.C
 		return keys.Open(ctx, dir)
 	}
 	return usageplan.New(cfg), nil
+}
+
+// redisOptions are the connection settings of limits.redis, shared by the
+// limiter and the authorizer cache.
+func redisOptions(r config.Redis) redisconn.Options {
+	return redisconn.Options{Addr: r.Addr, Username: r.Username, Password: r.Password,
+		DB: r.DB, KeyPrefix: r.KeyPrefix, Timeout: time.Duration(r.Timeout)}
 }
 
 // stagesOf lists every served stage with its throttle settings.

@@ -3,6 +3,7 @@ package authorizer_test
 import (
 	"bytes"
 	"fmt"
+	"github.com/archway-gw/archway/internal/redisconn"
 	"io"
 	"log/slog"
 	"net/http"
@@ -36,7 +37,7 @@ func TestRedisCacheShared(t *testing.T) {
 	srv := testredis.Start(t)
 	prefix := fmt.Sprintf("%s%d:", t.Name(), time.Now().UnixNano())
 	node := func() *env {
-		c := rediscache.New(rediscache.Options{Addr: srv.Addr, KeyPrefix: prefix})
+		c := rediscache.New(rediscache.Options{Options: redisconn.Options{Addr: srv.Addr, KeyPrefix: prefix}})
 		return newEnvWith(t, apiYAML, &authorizer.Compiler{Cache: c})
 	}
 	a, b := node(), node()
@@ -86,7 +87,7 @@ func TestRedisCacheDown(t *testing.T) {
 		t.Skip("ARCHWAY_TEST_REDIS points at a server this test must not kill")
 	}
 	var logBuf lockedBuffer
-	c := rediscache.New(rediscache.Options{Addr: srv.Addr, KeyPrefix: t.Name() + ":"})
+	c := rediscache.New(rediscache.Options{Options: redisconn.Options{Addr: srv.Addr, KeyPrefix: t.Name() + ":"}})
 	e := newEnvWith(t, apiYAML, &authorizer.Compiler{Cache: c, Logger: slog.New(slog.NewJSONHandler(&logBuf, nil))})
 	srv.Kill()
 	start := time.Now()
@@ -242,7 +243,7 @@ func BenchmarkCachedAuthorizerRedis(b *testing.B) {
 	}{{"redis", 0}, {"redis+local", authorizer.DefaultCacheEntries}} {
 		b.Run(bc.name, func(b *testing.B) {
 			comp := &authorizer.Compiler{Backend: &pipeline.Backend{Lambda: svc},
-				Cache: rediscache.New(rediscache.Options{Addr: srv.Addr, KeyPrefix: b.Name() + ":", Local: bc.local})}
+				Cache: rediscache.New(rediscache.Options{Options: redisconn.Options{Addr: srv.Addr, KeyPrefix: b.Name() + ":"}, Local: bc.local})}
 			defer comp.Close()
 			var g pipeline.Checker
 			for _, r := range api.Resources {

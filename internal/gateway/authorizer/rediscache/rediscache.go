@@ -18,7 +18,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sync/atomic"
+	"github.com/archway-gw/archway/internal/redisconn"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -26,25 +26,12 @@ import (
 	"github.com/archway-gw/archway/internal/gateway/authorizer"
 )
 
-// Options configure the connection; they mirror limits.redis.
+// Options configures the cache: the connection settings of limits.redis
+// (the key prefix is followed by "authz:"; the timeout defaults to 250ms,
+// since a cache slower than that costs more than invoking the authorizer)
+// and the in-process copy.
 type Options struct {
-	// Addr is host:port of the Redis server. Required.
-	Addr string
-	// Username and Password authenticate (Redis 6 ACL); empty for none.
-	Username string
-	Password string
-	// DB is the database number. Default 0.
-	DB int
-	// KeyPrefix is put before every key (then "authz:"). Default
-	// "archway:".
-	KeyPrefix string
-	// Timeout bounds each command (dial, read, write). Default 250ms: a
-	// cache slower than that costs more than invoking the authorizer.
-	Timeout time.Duration
-	// Backoff is how long the cache reports unavailable without trying
-	// after a failed command, so that a dead server costs nothing per
-	// request. Default 1s.
-	Backoff time.Duration
+	redisconn.Options
 	// Local, when above 0, keeps up to that many results in process in
 	// front of Redis: a result read from Redis (or written to it) is served
 	// locally until the absolute time its Redis key expires, so the answer
@@ -57,35 +44,19 @@ type Options struct {
 
 // Cache is the Redis authorizer.Cache.
 type Cache struct {
-	rdb       *redis.Client
-	local     *authorizer.MemoryCache // nil: none (Options.Local 0)
-	prefix    string
-	backoff   time.Duration
-	downUntil atomic.Int64 // unix nanos
+	rdb     *redis.Client
+	local   *authorizer.MemoryCache // nil: none (Options.Local 0)
+	prefix  string
+	breaker redisconn.Breaker
 }
 
 var _ authorizer.Cache = (*Cache)(nil)
 
 // New connects lazily: no command is sent until the first lookup.
 func New(o Options) *Cache {
-	if o.KeyPrefix == "" {
-		o.KeyPrefix = "archway:"
-	}
-	if o.Timeout <= 0 {
-		o.Timeout = 250 * time.Millisecond
-	}
-	if o.Backoff <= 0 {
-		o.Backoff = time.Second
-	}
-	rdb := redis.NewClient(&redis.Options{
-		Addr: o.Addr, Username: o.Username, Password: o.Password, DB: o.DB,
-		DialTimeout: o.Timeout, ReadTimeout: o.Timeout, WriteTimeout: o.Timeout,
-		MaxRetries: -1, PoolTimeout: o.Timeout,
-		DialerRetries: 1, DialerRetryTimeout: 10 * time.Millisecond,
-		ContextTimeoutEnabled: true,
-		DisableIdentity:       true,
-	})
-	c := &Cache{rdb: rdb, prefix: o.KeyPrefix + "authz:", backoff: o.Backoff}
+	o.Options = o.Options.WithDefaults()
+	rdb := redisconn.Client(o.Options)
+	c := &Cache{rdb: rdb, prefix: o.KeyPrefix + "authz:", breaker: redisconn.Breaker{Backoff: o.Backoff}}
 	if o.Local > 0 {
 		c.local = authorizer.NewMemoryCache(o.Local)
 	}
@@ -102,13 +73,10 @@ func (c *Cache) Key(key string) string {
 	return c.prefix + hex.EncodeToString(sum[:])
 }
 
-func (c *Cache) down() bool {
-	u := c.downUntil.Load()
-	return u != 0 && time.Now().UnixNano() < u
-}
+func (c *Cache) down() bool { return c.breaker.Down() }
 
 func (c *Cache) fail(err error) error {
-	c.downUntil.Store(time.Now().Add(c.backoff).UnixNano())
+	c.breaker.Fail(context.Background())
 	return fmt.Errorf("%w: redis: %w", authorizer.ErrCacheUnavailable, err)
 }
 

@@ -3,6 +3,7 @@ package rediscache
 import (
 	"context"
 	"errors"
+	"github.com/archway-gw/archway/internal/redisconn"
 	"net"
 	"strings"
 	"testing"
@@ -30,7 +31,7 @@ func prefix(t *testing.T) string { return strings.ReplaceAll(t.Name(), "/", "-")
 
 func TestSetGet(t *testing.T) {
 	srv := testredis.Start(t)
-	c := New(Options{Addr: srv.Addr, KeyPrefix: prefix(t)})
+	c := New(Options{Options: redisconn.Options{Addr: srv.Addr, KeyPrefix: prefix(t)}})
 	defer c.Close()
 	ctx := context.Background()
 	want := result(t)
@@ -77,7 +78,7 @@ func TestSetGet(t *testing.T) {
 
 func TestTTL(t *testing.T) {
 	srv := testredis.Start(t)
-	c := New(Options{Addr: srv.Addr, KeyPrefix: prefix(t)})
+	c := New(Options{Options: redisconn.Options{Addr: srv.Addr, KeyPrefix: prefix(t)}})
 	defer c.Close()
 	ctx := context.Background()
 	r := result(t)
@@ -127,7 +128,7 @@ func TestTTL(t *testing.T) {
 // miss, not as an error or an empty policy.
 func TestForeignValue(t *testing.T) {
 	srv := testredis.Start(t)
-	c := New(Options{Addr: srv.Addr, KeyPrefix: prefix(t)})
+	c := New(Options{Options: redisconn.Options{Addr: srv.Addr, KeyPrefix: prefix(t)}})
 	defer c.Close()
 	ctx := context.Background()
 	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr})
@@ -152,7 +153,7 @@ func TestUnavailable(t *testing.T) {
 	}
 	addr := l.Addr().String()
 	l.Close() // nothing listens there now
-	c := New(Options{Addr: addr, Backoff: 300 * time.Millisecond})
+	c := New(Options{Options: redisconn.Options{Addr: addr, Backoff: 300 * time.Millisecond}})
 	defer c.Close()
 	ctx := context.Background()
 	_, ok, err := c.Get(ctx, "k")
@@ -178,7 +179,7 @@ func TestServerKilled(t *testing.T) {
 	if !srv.Started() {
 		t.Skip("ARCHWAY_TEST_REDIS points at a server this test must not kill")
 	}
-	c := New(Options{Addr: srv.Addr, KeyPrefix: prefix(t)})
+	c := New(Options{Options: redisconn.Options{Addr: srv.Addr, KeyPrefix: prefix(t)}})
 	defer c.Close()
 	ctx := context.Background()
 	if err := c.Set(ctx, "k", result(t), time.Minute); err != nil {
@@ -215,9 +216,9 @@ func TestLocalCopy(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			other := New(Options{Addr: srv.Addr, KeyPrefix: prefix(t)})
+			other := New(Options{Options: redisconn.Options{Addr: srv.Addr, KeyPrefix: prefix(t)}})
 			defer other.Close()
-			c := New(Options{Addr: srv.Addr, KeyPrefix: prefix(t), Local: tc.local})
+			c := New(Options{Options: redisconn.Options{Addr: srv.Addr, KeyPrefix: prefix(t)}, Local: tc.local})
 			defer c.Close()
 			w := other
 			if tc.writer {
@@ -258,7 +259,7 @@ func TestLocalCopyServerKilled(t *testing.T) {
 	if !srv.Started() {
 		t.Skip("ARCHWAY_TEST_REDIS points at a server this test must not kill")
 	}
-	c := New(Options{Addr: srv.Addr, KeyPrefix: prefix(t), Local: 10})
+	c := New(Options{Options: redisconn.Options{Addr: srv.Addr, KeyPrefix: prefix(t)}, Local: 10})
 	defer c.Close()
 	ctx := context.Background()
 	if err := c.Set(ctx, "k", result(t), time.Minute); err != nil {

@@ -8,9 +8,9 @@ package redislimit
 import (
 	"context"
 	"fmt"
+	"github.com/archway-gw/archway/internal/redisconn"
 	"math"
 	"strconv"
-	"sync/atomic"
 	"time"
 
 	"github.com/go-redis/redis_rate/v10"
@@ -19,60 +19,25 @@ import (
 	"github.com/archway-gw/archway/internal/gateway/limit"
 )
 
-// Options configure the connection.
-type Options struct {
-	// Addr is host:port of the Redis server. Required.
-	Addr string
-	// Username and Password authenticate (Redis 6 ACL); empty for none.
-	Username string
-	Password string
-	// DB is the database number. Default 0.
-	DB int
-	// KeyPrefix is put before every key. Default "archway:".
-	KeyPrefix string
-	// Timeout bounds each command (dial, read, write). Default 250ms: a
-	// limiter that waits longer than that is worse than its failure mode.
-	Timeout time.Duration
-	// Backoff is how long the backend reports unavailable without trying
-	// after a failed command, so that a dead server costs nothing per
-	// request. Default 1s.
-	Backoff time.Duration
-}
+// Options are the connection settings (limits.redis in archway.yaml).
+type Options = redisconn.Options
 
 // Backend is the Redis limit.Backend.
 type Backend struct {
-	rdb       *redis.Client
-	batcher   redis.Scripter // AllowBatch's scripts: rdb's auto-pipeliner
-	rl        *redis_rate.Limiter
-	prefix    string
-	backoff   time.Duration
-	downUntil atomic.Int64 // unix nanos
+	rdb     *redis.Client
+	batcher redis.Scripter // AllowBatch's scripts: rdb's auto-pipeliner
+	rl      *redis_rate.Limiter
+	prefix  string
+	breaker redisconn.Breaker
 }
 
 var _ limit.Backend = (*Backend)(nil)
 
 // New connects lazily: no command is sent until the first decision.
 func New(o Options) *Backend {
-	if o.KeyPrefix == "" {
-		o.KeyPrefix = "archway:"
-	}
-	if o.Timeout <= 0 {
-		o.Timeout = 250 * time.Millisecond
-	}
-	if o.Backoff <= 0 {
-		o.Backoff = time.Second
-	}
-	rdb := redis.NewClient(&redis.Options{
-		Addr: o.Addr, Username: o.Username, Password: o.Password, DB: o.DB,
-		DialTimeout: o.Timeout, ReadTimeout: o.Timeout, WriteTimeout: o.Timeout,
-		MaxRetries: -1, PoolTimeout: o.Timeout,
-		// One dial attempt: go-redis's default (5, 100ms apart) would hold a
-		// request half a second when the server is down.
-		DialerRetries: 1, DialerRetryTimeout: 10 * time.Millisecond,
-		ContextTimeoutEnabled: true,
-		DisableIdentity:       true,
-	})
-	b := &Backend{rdb: rdb, rl: redis_rate.NewLimiter(rdb), prefix: o.KeyPrefix, backoff: o.Backoff, batcher: rdb}
+	o = o.WithDefaults()
+	rdb := redisconn.Client(o)
+	b := &Backend{rdb: rdb, rl: redis_rate.NewLimiter(rdb), prefix: o.KeyPrefix, breaker: redisconn.Breaker{Backoff: o.Backoff}, batcher: rdb}
 	if ap, err := rdb.AutoPipeline(); err == nil {
 		b.batcher = ap
 	}
@@ -88,19 +53,14 @@ func (b *Backend) Close() error { return b.rdb.Close() }
 // Ping checks the server answers.
 func (b *Backend) Ping(ctx context.Context) error { return b.rdb.Ping(ctx).Err() }
 
-func (b *Backend) down() bool {
-	u := b.downUntil.Load()
-	return u != 0 && time.Now().UnixNano() < u
-}
+func (b *Backend) down() bool { return b.breaker.Down() }
 
 // fail reports a failed command. The backend backs off only when the server
 // failed: a command cut short because the caller's context ended (a client
 // that hung up mid-request) says nothing about the server, and backing off
 // then would let the next second of traffic through unchecked.
 func (b *Backend) fail(ctx context.Context, err error) error {
-	if ctx.Err() == nil {
-		b.downUntil.Store(time.Now().Add(b.backoff).UnixNano())
-	}
+	b.breaker.Fail(ctx)
 	return fmt.Errorf("%w: redis: %w", limit.ErrUnavailable, err)
 }
 
