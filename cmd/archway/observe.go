@@ -45,6 +45,10 @@ type observability struct {
 	// Wrap, when set before startAdmin, wraps the whole admin handler
 	// (e.g. the dashboard's browser sign-in in front of the token check).
 	Wrap func(http.Handler) http.Handler
+	// FlushAuthorizers, when set before startAdmin, serves DELETE
+	// /api/apis/{apiId}/stages/{stage}/authorizers/cache (the authorizer
+	// compiler's FlushStage).
+	FlushAuthorizers func(ctx context.Context, apiID, stage string) error
 }
 
 // newObservability reads --admin-listen, archway.yaml's admin: and
@@ -157,7 +161,7 @@ func (o *observability) startAdmin(ctx context.Context, srv *gateway.Server, std
 	}
 	ln := o.adminLn
 	h := admin.Handler(admin.Options{Token: o.token, Gateway: srv, Metrics: o.metrics.Handler(), Reloads: o.history,
-		Requests: o.Requests, Dashboard: o.Dashboard, Logger: logger})
+		Requests: o.Requests, Dashboard: o.Dashboard, FlushAuthorizers: o.FlushAuthorizers, Logger: logger})
 	// A browser gets in with /?token=TOKEN, kept in an HttpOnly cookie.
 	h = web.Authenticate(o.token, h)
 	if o.Wrap != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/archway-gw/archway/internal/gateway"
+	"github.com/archway-gw/archway/internal/gateway/authorizer"
 	"github.com/archway-gw/archway/internal/gateway/integration/httpx"
 	"github.com/archway-gw/archway/internal/gateway/pipeline"
 	"github.com/archway-gw/archway/internal/gateway/usageplan"
@@ -171,6 +172,9 @@ func serve(ctx context.Context, target string, f loadFlags, stdout, stderr io.Wr
 		go servePprof(f.pprof, logger)
 	}
 	obs.Dashboard = dashboard(target, f, logger)
+	if c, ok := backend.Authorizers.(*authorizer.Compiler); ok {
+		obs.FlushAuthorizers = c.FlushStage
+	}
 	if err := obs.startAdmin(ctx, srv, stderr, logger); err != nil {
 		for _, o := range lns {
 			o.Close()

@@ -42,6 +42,11 @@ type Options struct {
 	// Dashboard, when set, is mounted at / (every path no other route
 	// takes).
 	Dashboard http.Handler
+	// FlushAuthorizers flushes the authorizer result cache of a stage
+	// (authorizer.Compiler.FlushStage), served as DELETE
+	// /api/apis/{apiId}/stages/{stage}/authorizers/cache; nil does not
+	// serve that route.
+	FlushAuthorizers func(ctx context.Context, apiID, stage string) error
 	// Logger receives errors. Default slog.Default().
 	Logger *slog.Logger
 }
@@ -64,6 +69,9 @@ func Handler(opts Options) http.Handler {
 	protected.HandleFunc("GET /api/apis", a.apis)
 	protected.HandleFunc("POST /api/test-invoke", a.testInvoke)
 	protected.HandleFunc("GET /api/reloads", a.reloads)
+	if opts.FlushAuthorizers != nil {
+		protected.HandleFunc("DELETE /api/apis/{apiId}/stages/{stage}/authorizers/cache", a.flushAuthorizers)
+	}
 	if opts.Requests != nil {
 		for _, p := range []string{"/api/requests", "/api/requests/", "/api/stats", "/api/stats/"} {
 			protected.Handle(p, opts.Requests)

@@ -130,6 +130,19 @@ func (c *Compiler) cacheGet(ctx context.Context, key string) (r *Result, ok bool
 	return r, ok, nil
 }
 
+// cacheGeneration reads the stage's cache generation; a failure counts
+// and logs like a failed lookup (cacheGet).
+func (c *Compiler) cacheGeneration(ctx context.Context, apiID, stage string) (uint64, error) {
+	g, err := c.generations().Generation(ctx, apiID, stage)
+	if err != nil {
+		cacheStats.fallbacks.Add(1)
+		c.cacheFallbacks.Add(1)
+		c.logCacheFailure("authorizer cache unavailable; invoking the authorizer", err)
+		return 0, err
+	}
+	return g, nil
+}
+
 // cacheSet stores a result; a failure is counted and logged (rate
 // limited), never returned: the request already has its result.
 func (c *Compiler) cacheSet(ctx context.Context, key string, r *Result, ttl time.Duration) {

@@ -69,6 +69,9 @@ type Compiler struct {
 	// cache failures.
 	cacheLastLog   atomic.Int64
 	cacheFallbacks atomic.Uint64
+	// memGen numbers the cache generations of each stage when the cache
+	// does not (the in-process cache).
+	memGen memGenerations
 }
 
 var _ pipeline.GuardCompiler = (*Compiler)(nil)

@@ -211,7 +211,7 @@ func newEnvWith(t *testing.T, definition string, comp *authorizer.Compiler) *env
 	comp.Backend = backend
 	t.Cleanup(comp.Close)
 	backend.Authorizers = comp
-	snap, probs, err := rt.Compile([]rt.Input{{API: api, Stages: []apigw.Stage{{Name: "dev"}}}}, backend)
+	snap, probs, err := rt.Compile([]rt.Input{{API: api, Stages: []apigw.Stage{{Name: "dev"}, {Name: "prod"}}}}, backend)
 	if err != nil {
 		t.Fatalf("compile: %v %v", err, probs)
 	}
@@ -236,7 +236,13 @@ type response struct {
 
 func (e *env) do(t *testing.T, method, path string, headers map[string]string) response {
 	t.Helper()
-	req, err := http.NewRequest(method, e.srv.URL+"/dev"+path, nil)
+	return e.doAt(t, "dev", method, path, headers)
+}
+
+// doAt sends a request to a stage (dev or prod).
+func (e *env) doAt(t *testing.T, stage, method, path string, headers map[string]string) response {
+	t.Helper()
+	req, err := http.NewRequest(method, e.srv.URL+"/"+stage+path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

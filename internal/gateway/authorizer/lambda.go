@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -28,6 +29,7 @@ type lambdaAuthorizer struct {
 	validate     *regexp.Regexp
 	ttl          time.Duration
 	cacheKey     string // apiId/authorizer, the stage is added per request
+	apiID        string // the API's id: its stages' cache generations
 	sourceARN    string
 	resourcePath string
 	cachedNote   string // the execution-log note of a cache hit
@@ -44,6 +46,7 @@ func newLambdaAuthorizer(c *Compiler, api *apigw.RestAPI, a *apigw.Authorizer, r
 		request:      strings.EqualFold(a.Type, "REQUEST"),
 		ttl:          DefaultTTL,
 		cacheKey:     api.ID + "/" + a.Name,
+		apiID:        api.ID,
 		sourceARN:    "arn:aws:execute-api:" + c.Region + ":" + c.AccountID + ":" + api.ID + "/authorizers/" + a.Name,
 		resourcePath: resourcePath,
 	}
@@ -119,17 +122,28 @@ func (a *lambdaAuthorizer) authorize(ctx context.Context, x *pipeline.Exchange, 
 		if x.Stage != nil {
 			stage = x.Stage.Name
 		}
-		key = a.cacheKey + "/" + stage + "\x00" + strings.Join(vals, "\x00")
-		r, ok, err := a.c.cacheGet(ctx, key)
-		if ok {
-			rec.Cached = true
-			rec.Notes = append(rec.Notes, a.cachedNote)
-			return a.decide(x, rec, r, methodARN, 0)
+		// The stage's cache generation is part of the key: a flush
+		// (FlushStage) moves the stage to a new generation. When it cannot
+		// be read (the shared store is down and this node never read it),
+		// the function is invoked and its result not cached.
+		gen, err := a.c.cacheGeneration(ctx, a.apiID, stage)
+		if err == nil {
+			key = a.cacheKey + "/" + stage + "\x00" + strconv.FormatUint(gen, 10) + "\x00" + strings.Join(vals, "\x00")
+			var r *Result
+			var ok bool
+			r, ok, err = a.c.cacheGet(ctx, key)
+			if ok {
+				rec.Cached = true
+				rec.Notes = append(rec.Notes, a.cachedNote)
+				return a.decide(x, rec, r, methodARN, 0)
+			}
 		}
 		if err != nil {
 			rec.Notes = append(rec.Notes, "Archway: the authorizer cache could not be read ("+string(diag.LimiterUnavailable)+": "+err.Error()+"); the function is invoked")
 		}
-		return a.coalesce(ctx, x, rec, methodARN, vals, key)
+		if key != "" {
+			return a.coalesce(ctx, x, rec, methodARN, vals, key)
+		}
 	}
 	res, latency, err := a.invoke(ctx, x, rec, methodARN, vals)
 	if err != nil {

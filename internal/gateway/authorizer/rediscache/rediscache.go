@@ -9,6 +9,11 @@
 // With Options.Local, each node also keeps the results it has read from or
 // written to Redis in process, until the moment their Redis key expires, so
 // a hot identity costs one Redis round trip per node, not one per request.
+//
+// The cache generation of each stage (authorizer.Generations, moved on by
+// FlushStageAuthorizersCache) is kept in Redis too, under
+// {prefix}authz-gen:{apiId}/{stage}, so a flush on one node reaches every
+// node; each node re-reads it at most every GenerationRefresh.
 package rediscache
 
 import (
@@ -18,8 +23,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/archway-gw/archway/internal/redisconn"
+	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/archway-gw/archway/internal/redisconn"
 
 	"github.com/redis/go-redis/v9"
 
@@ -48,15 +57,47 @@ type Cache struct {
 	local   *authorizer.MemoryCache // nil: none (Options.Local 0)
 	prefix  string
 	breaker redisconn.Breaker
+
+	genPrefix string
+	genMu     sync.RWMutex
+	gens      map[stageKey]*generation
 }
 
-var _ authorizer.Cache = (*Cache)(nil)
+// GenerationRefresh is how long a node uses the cache generation of a
+// stage it has read before reading it from Redis again: a flush on
+// another node takes effect here within that time.
+const GenerationRefresh = time.Second
+
+type stageKey struct{ api, stage string }
+
+// generation is a node's copy of a stage's generation.
+type generation struct {
+	val  atomic.Uint64
+	next atomic.Int64 // unix nanos after which it is read again
+}
+
+// raise stores v unless the copy already holds a later generation (a read
+// that started before a flush may answer after it).
+func (g *generation) raise(v uint64) {
+	for {
+		cur := g.val.Load()
+		if v <= cur || g.val.CompareAndSwap(cur, v) {
+			return
+		}
+	}
+}
+
+var (
+	_ authorizer.Cache       = (*Cache)(nil)
+	_ authorizer.Generations = (*Cache)(nil)
+)
 
 // New connects lazily: no command is sent until the first lookup.
 func New(o Options) *Cache {
 	o.Options = o.Options.WithDefaults()
 	rdb := redisconn.Client(o.Options)
-	c := &Cache{rdb: rdb, prefix: o.KeyPrefix + "authz:", breaker: redisconn.Breaker{Backoff: o.Backoff}}
+	c := &Cache{rdb: rdb, prefix: o.KeyPrefix + "authz:", genPrefix: o.KeyPrefix + "authz-gen:",
+		breaker: redisconn.Breaker{Backoff: o.Backoff}, gens: map[stageKey]*generation{}}
 	if o.Local > 0 {
 		c.local = authorizer.NewMemoryCache(o.Local)
 	}
@@ -154,5 +195,80 @@ func (c *Cache) Set(ctx context.Context, key string, r *authorizer.Result, ttl t
 	if err := c.rdb.Set(ctx, c.Key(key), b, ttl).Err(); err != nil {
 		return c.failed(ctx, err)
 	}
+	return nil
+}
+
+// GenerationKey is the Redis key of a stage's cache generation.
+func (c *Cache) GenerationKey(apiID, stage string) string {
+	return c.genPrefix + apiID + "/" + stage
+}
+
+// Generation implements authorizer.Generations: the node's copy while it
+// is younger than GenerationRefresh, else a GET (one request re-reads it;
+// concurrent ones use the copy meanwhile). When Redis cannot be read the
+// copy is used; a stage this node never read is then an error.
+func (c *Cache) Generation(ctx context.Context, apiID, stage string) (uint64, error) {
+	k := stageKey{apiID, stage}
+	c.genMu.RLock()
+	g := c.gens[k]
+	c.genMu.RUnlock()
+	now := time.Now().UnixNano()
+	if g != nil {
+		next := g.next.Load()
+		if now < next || c.down() || !g.next.CompareAndSwap(next, now+int64(GenerationRefresh)) {
+			return g.val.Load(), nil
+		}
+		if v, err := c.readGeneration(ctx, apiID, stage); err == nil {
+			g.raise(v)
+		}
+		return g.val.Load(), nil
+	}
+	if c.down() {
+		return 0, errBackingOff
+	}
+	v, err := c.readGeneration(ctx, apiID, stage)
+	if err != nil {
+		return 0, err
+	}
+	c.store(k, v, now)
+	return v, nil
+}
+
+// store records a generation read (or set by a flush) at now.
+func (c *Cache) store(k stageKey, v uint64, now int64) {
+	c.genMu.Lock()
+	g := c.gens[k]
+	if g == nil {
+		g = &generation{}
+		c.gens[k] = g
+	}
+	c.genMu.Unlock()
+	g.raise(v)
+	g.next.Store(now + int64(GenerationRefresh))
+}
+
+func (c *Cache) readGeneration(ctx context.Context, apiID, stage string) (uint64, error) {
+	s, err := c.rdb.Get(ctx, c.GenerationKey(apiID, stage)).Result()
+	if errors.Is(err, redis.Nil) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, c.failed(ctx, err)
+	}
+	v, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %s holds %q, not a generation", authorizer.ErrCacheUnavailable, c.GenerationKey(apiID, stage), s)
+	}
+	return v, nil
+}
+
+// Flush implements authorizer.Generations: INCR of the stage's generation
+// key (which never expires), taken at once by this node.
+func (c *Cache) Flush(ctx context.Context, apiID, stage string) error {
+	v, err := c.rdb.Incr(ctx, c.GenerationKey(apiID, stage)).Uint64()
+	if err != nil {
+		return fmt.Errorf("flushing the authorizer cache of %s/%s: %w", apiID, stage, c.failed(ctx, err))
+	}
+	c.store(stageKey{apiID, stage}, v, time.Now().UnixNano())
 	return nil
 }
