@@ -150,6 +150,9 @@ func serve(ctx context.Context, target string, f loadFlags, stdout, stderr io.Wr
 			obs.metrics.Registry().MustRegister(newStoreCollector(reqStore.Recorder))
 		}
 	}
+	if obs.metrics != nil {
+		obs.metrics.Registry().MustRegister(newAccessCollector())
+	}
 	obs.attach(srv)
 	obs.reloaded("start", snap, nil, compileTook)
 	addrs := []string{listen}
