@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"math/rand/v2"
 	"sync"
@@ -326,6 +327,9 @@ func (r *Recorder) flush(batch []Entry) []Entry {
 	ctx, cancel := context.WithTimeout(r.writeCtx, r.opt.WriteTimeout)
 	err := r.b.Write(ctx, recs)
 	cancel()
+	if err != nil && r.committedAnyway(recs) {
+		err = nil
+	}
 	if err != nil {
 		r.writeErrors.Add(1)
 		r.writeFailed.Add(uint64(len(recs)))
@@ -335,6 +339,35 @@ func (r *Recorder) flush(batch []Entry) []Entry {
 		r.written.Add(uint64(len(recs)))
 	}
 	return batch[:0]
+}
+
+// committedAnyway reports whether a batch whose write returned an error was
+// committed all the same: a write cut short by its timeout while the
+// database was committing fails on the client and succeeds on the server.
+// Write is all or nothing, so the batch's first record tells. A commit the
+// server was still finishing becomes visible a moment later, so a record
+// not found is looked for twice more, 100 ms apart; a check that cannot be
+// made counts the batch as failed.
+func (r *Recorder) committedAnyway(recs []Record) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), r.opt.WriteTimeout)
+	defer cancel()
+	for try := 0; try < 3; try++ {
+		if try > 0 {
+			select {
+			case <-time.After(100 * time.Millisecond):
+			case <-ctx.Done():
+				return false
+			}
+		}
+		_, err := r.b.Get(ctx, recs[0].RequestID)
+		if err == nil {
+			return true
+		}
+		if !errors.Is(err, ErrNotFound) {
+			return false
+		}
+	}
+	return false
 }
 
 // logDrops warns about records dropped for a full queue, at most once per
