@@ -48,6 +48,18 @@ var authorizerRunRE = regexp.MustCompile(`"msg":"lambda report","function":"auth
 
 func authorizerRuns(p *proc) int { return len(authorizerRunRE.FindAllString(p.logs(), -1)) }
 
+// settledRuns counts p's authorizer invocations once the count has
+// reached want (the REPORT line is logged just after the invocation, and
+// may come after the response) or 5 s have passed, then once more 200 ms
+// later, so that an invocation too many shows as well.
+func settledRuns(p *proc, want int) int {
+	for start := time.Now(); authorizerRuns(p) < want && time.Since(start) < 5*time.Second; {
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(200 * time.Millisecond)
+	return authorizerRuns(p)
+}
+
 // TestAuthorizerCacheRedis: two archway processes with limits.backend
 // redis on one real redis-server share authorizer results: a token
 // authorized on node A is not re-authorized on node B. With the server
@@ -97,10 +109,10 @@ functions:
 			if r.status != 200 || r.body != `{"principal":"`+s.principal+`"}` {
 				t.Fatalf("status %d body %s", r.status, r.body)
 			}
-			if got := authorizerRuns(a); got != s.runsA {
+			if got := settledRuns(a, s.runsA); got != s.runsA {
 				t.Errorf("node A invoked the authorizer %d times in all, want %d", got, s.runsA)
 			}
-			if got := authorizerRuns(b); got != s.runsB {
+			if got := settledRuns(b, s.runsB); got != s.runsB {
 				t.Errorf("node B invoked the authorizer %d times in all, want %d", got, s.runsB)
 			}
 		})
@@ -123,7 +135,7 @@ functions:
 				t.Fatalf("node %s with Redis down, token %s: status %d body %s", name, token, r.status, r.body)
 			}
 		}
-		if got := authorizerRuns(p) - before; got != 1 {
+		if got := settledRuns(p, before+1) - before; got != 1 {
 			t.Errorf("node %s with Redis down invoked the authorizer %d times, want 1 (the new token, once)", name, got)
 		}
 		logs := p.logs()
